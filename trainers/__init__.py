@@ -1,0 +1,1 @@
+"""Training programs: data, configs and experiments, callbacks, the CLI."""

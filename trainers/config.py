@@ -1,0 +1,82 @@
+"""Typed experiment configuration."""
+
+import dataclasses
+import json
+from typing import Optional
+
+from zoo.models.model_config import ModelConfig
+
+__all__ = ["DataConfig", "ExperimentConfig", "TrainConfig", "config_from_dict"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    """Attributes:
+        name: a dataset in `trainers.datasets.DATASETS`.
+        batch_size: training and evaluation batch size.
+        validation_size: held-out final training images where there is no
+            official validation split.
+    """
+
+    name: str = "static_mnist"
+    batch_size: int = 100
+    validation_size: int = 10000
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Attributes:
+        epochs: maximum number of epochs.
+        learning_rate: Adam's.
+        warmup_epochs: linear KL warm-up, beta = min(1, epoch / warmup_epochs)
+            with epochs counted from 1 (0: no warm-up).
+        patience: early-stopping look-ahead in epochs, counted after warm-up.
+        seed: seeds weights, data order, binarization and sampling.
+        eval_num_samples: importance samples of the final test log-likelihood.
+        eval_chunk_size: samples evaluated at once (memory bound).
+        eval_num_examples: test images used for the log-likelihood, chosen as
+            `np.random.RandomState(0).permutation(N)[:k]` (None: all).
+        jit_compile: XLA-compile the train step.
+        steps_per_execution: train steps per call into the compiled function.
+    """
+
+    epochs: int = 2000
+    learning_rate: float = 5e-4
+    warmup_epochs: int = 100
+    patience: int = 50
+    seed: int = 0
+    eval_num_samples: int = 5000
+    eval_chunk_size: int = 500
+    eval_num_examples: Optional[int] = None
+    jit_compile: bool = True
+    steps_per_execution: int = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class ExperimentConfig:
+    """One named experiment (a paper-table row).
+
+    Attributes:
+        name: the registered name.
+        description: paper, table row and the value it reports.
+        paper_nll: the paper's test negative log-likelihood in nats, if any.
+    """
+
+    name: str
+    description: str
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    train: TrainConfig = TrainConfig()
+    paper_nll: Optional[float] = None
+
+    def to_json(self):
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+
+def config_from_dict(d):
+    """Inverse of `dataclasses.asdict` for `ExperimentConfig` (lists become tuples)."""
+    tuples = lambda sub: {k: tuple(v) if isinstance(v, list) else v for k, v in sub.items()}
+    return ExperimentConfig(
+        name=d["name"], description=d["description"], paper_nll=d.get("paper_nll"),
+        data=DataConfig(**d["data"]), model=ModelConfig(**tuples(d["model"])),
+        train=TrainConfig(**d["train"]))

@@ -1,0 +1,29 @@
+"""Recomputes `<workdir>/evaluation.json` from the workdir's best checkpoint.
+
+    python -m trainers.evaluate --workdir=/tmp/vae --num_samples=5000
+"""
+
+import json
+
+from absl import app, flags
+
+from trainers import training
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("workdir", None, "A workdir written by trainers.train.", required=True)
+flags.DEFINE_string("data_dir", None, "Override the data_dir recorded in the workdir.")
+flags.DEFINE_integer("num_samples", None, "Importance samples (default: the experiment's).")
+flags.DEFINE_integer("num_examples", None,
+                     "Test images for the log-likelihood (default: the experiment's).")
+
+
+def main(argv):
+    del argv
+    results = training.evaluate_workdir(FLAGS.workdir, data_dir=FLAGS.data_dir,
+                                        num_samples=FLAGS.num_samples,
+                                        num_examples=FLAGS.num_examples)
+    print(json.dumps(results, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    app.run(main)

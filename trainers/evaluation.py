@@ -1,0 +1,75 @@
+"""Test-set evaluation of a trained model, written as `evaluation.json`."""
+
+import json
+import os
+import time
+
+import numpy as np
+
+from trainers import pipelines
+from zoo import evaluation
+
+__all__ = ["evaluate_test_set", "write_evaluation"]
+
+
+def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
+                      num_examples=None, seed=0):
+    """ELBO over the whole test set and IS log-likelihood over (a subset of) it.
+
+    Args:
+        model: a trained `VAE`.
+        test_images: float32 `[N, H, W, C]` in {0, 1}.
+        batch_size: examples per evaluation batch.
+        num_samples: importance samples per example.
+        chunk_size: importance samples evaluated at once.
+        num_examples: log-likelihood on `RandomState(0).permutation(N)[:k]`
+            (None: all N, in order).
+        seed: seeds the posterior samples.
+
+    Returns:
+        A JSON-ready dict; all values in nats per example (means over examples).
+    """
+    start = time.time()
+    elbo = evaluation.elbo_over_dataset(
+        model, pipelines.eval_dataset(test_images, batch_size), seed=seed)
+    if num_examples is None or num_examples >= len(test_images):
+        subset = np.arange(len(test_images))
+    else:
+        subset = np.random.RandomState(0).permutation(len(test_images))[:num_examples]
+    images = test_images[subset]
+    log_likelihood = evaluation.log_likelihood_over_dataset(
+        model, pipelines.eval_dataset(images, batch_size), num_samples=num_samples,
+        chunk_size=chunk_size, seed=seed + 1)
+    # The IS estimate and a single-sample ELBO on the same examples, per batch.
+    elbo_subset = evaluation.elbo_over_dataset(
+        model, pipelines.eval_dataset(images, batch_size), seed=seed + 2)["elbo"]
+    batch_gaps = [np.mean(log_likelihood[i:i + batch_size] - elbo_subset[i:i + batch_size])
+                  for i in range(0, len(images), batch_size)]
+    num_dims = int(np.prod(test_images.shape[1:]))
+    ll = float(np.mean(log_likelihood))
+    return {
+        "test_log_likelihood": ll,
+        "test_log_likelihood_stderr": float(np.std(log_likelihood) / np.sqrt(len(images))),
+        "test_nll_bits_per_dim": float(evaluation.nats_to_bits_per_dim(-ll, num_dims)),
+        "log_likelihood_num_samples": int(num_samples),
+        "log_likelihood_num_examples": int(len(images)),
+        "log_likelihood_examples": ("all" if len(images) == len(test_images) else
+                                    f"np.random.RandomState(0).permutation({len(test_images)})"
+                                    f"[:{len(images)}]"),
+        "test_elbo": float(np.mean(elbo["elbo"])),
+        "test_reconstruction": float(np.mean(elbo["log_px_z"])),
+        "test_kl": float(np.mean(elbo["kl"])),
+        "elbo_num_examples": int(len(test_images)),
+        "log_likelihood_above_elbo_on_every_batch": bool(min(batch_gaps) > 0),
+        "units": "nats per example (log-likelihoods; higher is better)",
+        "evaluation_seconds": time.time() - start,
+    }
+
+
+def write_evaluation(workdir, results):
+    """Writes `<workdir>/evaluation.json` atomically and returns its path."""
+    path = os.path.join(workdir, "evaluation.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+    os.replace(path + ".tmp", path)
+    return path

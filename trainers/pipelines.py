@@ -1,0 +1,68 @@
+"""`tf.data` pipelines over `Splits`: shuffled training batches and evaluation batches."""
+
+import numpy as np
+import tensorflow as tf
+
+__all__ = ["eval_dataset", "train_dataset"]
+
+
+def train_dataset(images, batch_size, binarization, seed, initial_epoch=0,
+                  shuffle=True):
+    """An endless stream of training batches, `[batch, H, W, C]` float32 in {0, 1}.
+
+    Epoch e (counted from 0) visits `len(images) // batch_size` batches (the
+    remainder is dropped, so every step has the same shape). Everything is a
+    stateless function of (seed, epoch, step), so a run resumed at
+    `initial_epoch` sees exactly the batches the uninterrupted run would have:
+      - order: stateless_shuffle(range(N), seed=(seed, e));
+      - "dynamic" binarization: x = [u < pixel / 255], u ~ U(0, 1) drawn with
+        seed fold_in((seed, e), step), fresh every epoch;
+      - "static": the stored {0, 1} values.
+
+    Args:
+        images: uint8 `[N, H, W, C]`.
+        batch_size: examples per step.
+        binarization: "static" or "dynamic".
+        seed: int.
+        initial_epoch: first epoch to produce.
+        shuffle: False keeps the stored order (for tests).
+    """
+    if binarization not in ("static", "dynamic"):
+        raise ValueError(f"binarization must be 'static' or 'dynamic'; got {binarization!r}.")
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(f"Training images must be uint8; got {images.dtype}.")
+    steps = len(images) // batch_size
+    if steps == 0:
+        raise ValueError(f"{len(images)} training images make no batch of {batch_size}.")
+    stored = tf.constant(images)
+    seed = int(seed)
+
+    def epoch_indices(epoch):
+        order = tf.range(len(images), dtype=tf.int64)
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(
+                order, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+        batches = tf.reshape(order[:steps * batch_size], [steps, batch_size])
+        return tf.data.Dataset.from_tensor_slices(batches).enumerate().map(
+            lambda step, idx: (epoch, step, idx))
+
+    def load(epoch, step, idx):
+        x = tf.gather(stored, idx)
+        if binarization == "static":
+            return tf.cast(x, tf.float32)
+        step_seed = tf.random.experimental.stateless_fold_in(
+            tf.stack([tf.constant(seed, tf.int64), epoch]), step)
+        u = tf.random.stateless_uniform(tf.shape(x), step_seed)
+        return tf.cast(u * 255.0 < tf.cast(x, tf.float32), tf.float32)
+
+    epochs = tf.data.Dataset.range(initial_epoch, np.iinfo(np.int64).max)
+    return (epochs.flat_map(epoch_indices)
+            .map(load, num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE))
+
+
+def eval_dataset(images, batch_size):
+    """Batches of already-binarized float32 images `[batch, H, W, C]`, in order."""
+    return (tf.data.Dataset.from_tensor_slices(np.asarray(images, np.float32))
+            .batch(batch_size).prefetch(tf.data.AUTOTUNE))

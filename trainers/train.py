@@ -1,0 +1,55 @@
+"""Trains a named experiment and writes `<workdir>/evaluation.json`.
+
+    python -m trainers.train --experiment=vae_standard_static_mnist \
+        --data_dir=../shared/data --workdir=/tmp/vae --epochs=10
+
+Running the same command again resumes from the workdir's last checkpoint.
+"""
+
+import dataclasses
+import json
+
+from absl import app, flags
+
+from trainers import experiments, training
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("experiment", None, "Registered experiment name.", required=True)
+flags.DEFINE_string("workdir", None, "Checkpoints, logs and evaluation.json.", required=True)
+flags.DEFINE_string("data_dir", None,
+                    "Folder with <dataset>.npz (layout of ../shared/data) or a prepared TFDS dir.")
+flags.DEFINE_integer("epochs", None, "Override: maximum epochs.")
+flags.DEFINE_integer("batch_size", None, "Override: batch size.")
+flags.DEFINE_float("learning_rate", None, "Override: Adam learning rate.")
+flags.DEFINE_integer("warmup_epochs", None, "Override: KL warm-up epochs (0: none).")
+flags.DEFINE_integer("patience", None, "Override: early-stopping look-ahead (epochs).")
+flags.DEFINE_integer("seed", None, "Override: random seed.")
+flags.DEFINE_integer("eval_num_samples", None, "Override: importance samples at test time.")
+flags.DEFINE_integer("eval_num_examples", None,
+                     "Override: test images for the log-likelihood (RandomState(0) subset).")
+flags.DEFINE_integer("verbose", 1, "Keras fit verbosity (0, 1 progress bar, 2 one line/epoch).")
+
+
+def resolve_config(flag_values):
+    """The experiment's config with the given overrides applied."""
+    config = experiments.get_experiment(flag_values.experiment)
+    data = {"batch_size": flag_values.batch_size}
+    train = {name: getattr(flag_values, name) for name in (
+        "epochs", "learning_rate", "warmup_epochs", "patience", "seed",
+        "eval_num_samples", "eval_num_examples")}
+    drop_none = lambda d: {k: v for k, v in d.items() if v is not None}
+    return dataclasses.replace(
+        config, data=dataclasses.replace(config.data, **drop_none(data)),
+        train=dataclasses.replace(config.train, **drop_none(train)))
+
+
+def main(argv):
+    del argv
+    config = resolve_config(FLAGS)
+    results = training.train_and_evaluate(config, FLAGS.workdir, FLAGS.data_dir,
+                                          verbose=FLAGS.verbose)
+    print(json.dumps(results, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    app.run(main)

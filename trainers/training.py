@@ -1,0 +1,142 @@
+"""Runs one experiment in a workdir: data, model, `fit` with callbacks, evaluation.
+
+Workdir layout:
+    config.json                  the resolved ExperimentConfig
+    checkpoints/state.json       last completed epoch, best value, patience counter
+    checkpoints/ckpt-N.weights.h5  weights + optimizer state after epoch N
+    checkpoints/best.keras       the model at the best validation loss
+    tensorboard/                 TensorBoard logs
+    evaluation.json              test metrics of the best model
+"""
+
+import dataclasses
+import json
+import os
+import time
+
+import keras
+
+from trainers import callbacks as zoo_callbacks
+from trainers import datasets, pipelines
+from trainers.config import config_from_dict
+from trainers.evaluation import evaluate_test_set, write_evaluation
+from zoo.models import build_model
+
+__all__ = ["evaluate_workdir", "load_workdir_config", "train_and_evaluate"]
+
+CONFIG = "config.json"
+CHECKPOINTS = "checkpoints"
+
+
+def load_workdir_config(workdir):
+    """The `(ExperimentConfig, data_dir)` saved in a workdir."""
+    path = os.path.join(workdir, CONFIG)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} not found: {workdir} is not a training workdir.")
+    with open(path) as f:
+        saved = json.load(f)
+    return config_from_dict(saved["experiment"]), saved.get("data_dir")
+
+
+def _save_workdir_config(workdir, config, data_dir):
+    """Saves the config; a workdir holding a different model or dataset is refused."""
+    path = os.path.join(workdir, CONFIG)
+    if os.path.exists(path):
+        previous, _ = load_workdir_config(workdir)
+        if (previous.model, previous.data) != (config.model, config.data):
+            raise ValueError(
+                f"{workdir} holds a run of a different model or dataset "
+                f"({previous.name}: {previous.model}, {previous.data}); use a new --workdir.")
+    payload = {"experiment": dataclasses.asdict(config), "data_dir": data_dir}
+    with open(path + ".tmp", "w") as f:
+        json.dump(payload, f, indent=2, sort_keys=True)
+    os.replace(path + ".tmp", path)
+
+
+def _compiled_model(config, image_shape):
+    keras.utils.set_random_seed(config.train.seed)
+    model = build_model(config.model, image_shape, seed=config.train.seed)
+    model.compile(optimizer=keras.optimizers.Adam(config.train.learning_rate),
+                  jit_compile=config.train.jit_compile,
+                  steps_per_execution=config.train.steps_per_execution)
+    return model
+
+
+def train_and_evaluate(config, workdir, data_dir=None, verbose=1):
+    """Trains `config` in `workdir` (resuming its checkpoint if any) and evaluates.
+
+    Returns:
+        The evaluation dict also written to `<workdir>/evaluation.json`.
+    """
+    os.makedirs(os.path.join(workdir, CHECKPOINTS), exist_ok=True)
+    _save_workdir_config(workdir, config, data_dir)
+    train_cfg = config.train
+    splits = datasets.load_splits(config.data.name, data_dir,
+                                  validation_size=config.data.validation_size)
+    model = _compiled_model(config, splits.image_shape)
+    checkpoint_dir = os.path.join(workdir, CHECKPOINTS)
+    checkpointer = zoo_callbacks.CheckpointAndEarlyStopping(
+        checkpoint_dir, patience=train_cfg.patience, start_epoch=train_cfg.warmup_epochs)
+    state = checkpointer.state
+    initial_epoch = state["epoch"]
+    if state["checkpoint"]:
+        model.optimizer.build(model.trainable_variables)
+        model.load_weights(os.path.join(checkpoint_dir, state["checkpoint"]))
+        print(f"Resuming from epoch {initial_epoch} ({state['checkpoint']}).")
+
+    start = time.time()
+    if initial_epoch < train_cfg.epochs and not state["stopped_early"]:
+        batch = config.data.batch_size
+        model.fit(
+            pipelines.train_dataset(splits.train, batch, splits.spec.binarization,
+                                    seed=train_cfg.seed, initial_epoch=initial_epoch),
+            steps_per_epoch=len(splits.train) // batch,
+            validation_data=pipelines.eval_dataset(splits.valid, batch),
+            initial_epoch=initial_epoch, epochs=train_cfg.epochs, verbose=verbose,
+            shuffle=False,  # The pipeline shuffles, reproducibly per epoch.
+            callbacks=[zoo_callbacks.KLWarmup(train_cfg.warmup_epochs), checkpointer,
+                       keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"))])
+    training = {"epochs_trained": checkpointer.state["epoch"],
+                "resumed_from_epoch": initial_epoch,
+                "best_epoch": checkpointer.state["best_epoch"],
+                "best_val_loss": checkpointer.state["best"],
+                "stopped_early": checkpointer.state["stopped_early"],
+                "train_seconds_this_run": time.time() - start}
+    return evaluate_workdir(workdir, data_dir=data_dir, extra=training, splits=splits)
+
+
+def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None,
+                     extra=None, splits=None):
+    """Evaluates `<workdir>/checkpoints/best.keras` on the test set; writes evaluation.json.
+
+    Args:
+        num_samples, num_examples: override the experiment's eval settings.
+        extra: entries merged into the results (e.g. training statistics);
+            otherwise those of an existing evaluation.json are kept.
+    """
+    config, saved_data_dir = load_workdir_config(workdir)
+    data_dir = data_dir or saved_data_dir
+    best = os.path.join(workdir, CHECKPOINTS, zoo_callbacks.CheckpointAndEarlyStopping.BEST)
+    if not os.path.exists(best):
+        raise FileNotFoundError(f"{best} not found: no epoch has finished in {workdir}.")
+    model = keras.models.load_model(best, compile=False)
+    splits = splits or datasets.load_splits(config.data.name, data_dir,
+                                            validation_size=config.data.validation_size)
+    train_cfg = config.train
+    results = evaluate_test_set(
+        model, splits.test, config.data.batch_size,
+        num_samples=num_samples or train_cfg.eval_num_samples,
+        chunk_size=train_cfg.eval_chunk_size,
+        num_examples=num_examples if num_examples is not None else train_cfg.eval_num_examples,
+        seed=train_cfg.seed)
+    previous_path = os.path.join(workdir, "evaluation.json")
+    if extra is None and os.path.exists(previous_path):
+        with open(previous_path) as f:
+            previous = json.load(f)
+        extra = {k: previous[k] for k in previous if k not in results}
+    results.update(extra or {})
+    results.update(experiment=config.name, dataset=config.data.name,
+                   data_source=splits.source, paper_nll=config.paper_nll,
+                   checkpoint=best)
+    write_evaluation(workdir, results)
+    return results

@@ -1,0 +1,9 @@
+"""Models (`VAE`) and the builders of the named architectures."""
+
+from zoo.models.elbo_terms import ElboTerms
+from zoo.models.gated_mlp_vae import build_gated_mlp_vae
+from zoo.models.model_config import ARCHITECTURES, ModelConfig, build_model
+from zoo.models.vae import VAE
+
+__all__ = ["ARCHITECTURES", "ElboTerms", "ModelConfig", "VAE",
+           "build_gated_mlp_vae", "build_model"]

@@ -1,0 +1,47 @@
+"""The VampPrior paper's one-level VAE with gated MLPs (Tomczak & Welling 2018)."""
+
+from zoo import likelihoods, priors
+from zoo.models.vae import VAE
+from zoo.networks.gated_mlp import GatedMLP
+from zoo.posteriors.diagonal_gaussian import DiagonalGaussianPosterior
+
+__all__ = ["build_gated_mlp_vae"]
+
+
+def build_gated_mlp_vae(input_shape=(28, 28, 1), latent_dim=40,
+                        hidden_units=(300, 300), prior="standard",
+                        prior_options=None, likelihood="bernoulli",
+                        log_var_range=(-6.0, 2.0), seed=None):
+    """Builds (and builds the weights of) the gated-MLP VAE.
+
+    encoder: x -> GatedDense(300) -> GatedDense(300) -> (mu, clip(log var, -6, 2))
+    decoder: z -> GatedDense(300) -> GatedDense(300) -> Dense(784) logits
+
+    He-normal weights, z = 40, as in the paper's code (`models/VAE.py`).
+
+    Args:
+        input_shape: one image, `[H, W, C]`.
+        latent_dim: D.
+        hidden_units: widths of the gated layers (encoder and decoder alike).
+        prior: a name registered in `zoo.priors.PRIORS`.
+        prior_options: extra keyword arguments of that prior.
+        likelihood: a name registered in `zoo.likelihoods.LIKELIHOODS`.
+        log_var_range: clip of the posterior log-variance.
+        seed: base seed of the model's stochastic layers (None: random).
+
+    Returns:
+        A built `VAE`.
+    """
+    seed_of = lambda k: None if seed is None else seed + k
+    model = VAE(
+        encoder=GatedMLP(hidden_units, input_rank=len(input_shape), name="encoder"),
+        posterior=DiagonalGaussianPosterior(latent_dim, log_var_range=log_var_range,
+                                            seed=seed_of(1), name="posterior"),
+        prior=priors.build_prior(prior, (latent_dim,), name="prior",
+                                 **(prior_options or {})),
+        decoder=GatedMLP(hidden_units, input_rank=1, name="decoder"),
+        likelihood=likelihoods.LIKELIHOODS.get(likelihood)(
+            input_shape, seed=seed_of(2), name="likelihood"),
+        seed=seed_of(3))
+    model.build((None,) + tuple(input_shape))
+    return model

@@ -1,0 +1,218 @@
+"""A VAE with one latent variable: q(z | x), p(z), p(x | z)."""
+
+import math
+
+import keras
+import tensorflow as tf
+
+from zoo import random as zoo_random
+from zoo.models.elbo_terms import ElboTerms
+from zoo.building import ensure_built
+
+__all__ = ["VAE"]
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class VAE(keras.Model):
+    """Variational autoencoder composed of five parts.
+
+        x --encoder--> h --posterior--> q(z | x)
+        z ~ prior p(z);  z --decoder--> g --likelihood--> p(x | z)
+
+    Args:
+        encoder: layer `[batch, *event_shape]` -> features `[batch, F]`.
+        posterior: e.g. `DiagonalGaussianPosterior`; has `params(h)` and
+            `sample_and_log_prob(h, num_samples, seed)`.
+        prior: a `zoo.priors.Prior` over `latent_shape`.
+        decoder: layer `[..., *latent_shape]` -> features `[..., G]` (leading
+            axes such as the sample axis are kept).
+        likelihood: a `zoo.likelihoods.Likelihood` with `log_prob(x, g)`.
+        seed: seed of the model's own `SeedGenerator` (used by
+            `log_likelihood`, `encode` and `sample` when no seed is passed).
+
+    State set by the trainer (never by the model): `beta`, the KL weight of
+    the training objective (warm-up, beta-VAE). Evaluation always uses beta=1.
+
+    `compile(optimizer)` + `fit(dataset of x)` trains it: the loss is the mean
+    over the batch of -(log p(x|z) - beta * KL), divided by the number of
+    replicas in sync under a `tf.distribute` strategy.
+    """
+
+    def __init__(self, encoder, posterior, prior, decoder, likelihood, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.posterior = posterior
+        self.prior = prior
+        self.decoder = decoder
+        self.likelihood = likelihood
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.beta = self.add_weight(shape=(), name="beta", trainable=False,
+                                    initializer=keras.initializers.Constant(1.0))
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.elbo_tracker = keras.metrics.Mean(name="elbo")
+        self.log_px_z_tracker = keras.metrics.Mean(name="log_px_z")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+
+    @property
+    def event_shape(self):
+        return self.likelihood.event_shape
+
+    @property
+    def latent_shape(self):
+        return self.prior.latent_shape
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        ensure_built(self.encoder, input_shape)
+        ensure_built(self.posterior, self.encoder.compute_output_shape(input_shape))
+        latent_batch_shape = (None,) + self.latent_shape
+        ensure_built(self.prior, latent_batch_shape)
+        ensure_built(self.decoder, latent_batch_shape)
+        ensure_built(self.likelihood,
+                     self.decoder.compute_output_shape(latent_batch_shape))
+
+    # ----------------------------------------------------------------- inference
+
+    def _log_weights(self, x, features, num_samples, seed):
+        """log p(x|z), log p(z), log q(z|x) for S posterior samples, each `[S, batch]`."""
+        z, log_qz_x = self.posterior.sample_and_log_prob(features, num_samples, seed)
+        log_px_z = self.likelihood.log_prob(x, self.decoder(z))
+        return log_px_z, self.prior.log_prob(z), log_qz_x
+
+    def elbo_terms(self, x, num_samples=1, seed=None):
+        """Per-example ELBO terms averaged over `num_samples` posterior samples.
+
+        Args:
+            x: `[batch, *event_shape]` data.
+            num_samples: posterior samples per example.
+            seed: None (fresh noise), an int, or an int `[2]` tensor.
+
+        Returns:
+            `ElboTerms` with `log_px_z`, `log_pz={"z"}`, `log_qz_x={"z"}`, each
+            `[batch]` in nats.
+        """
+        x = tf.cast(x, self.compute_dtype)
+        log_px_z, log_pz, log_qz_x = self._log_weights(
+            x, self.encoder(x), num_samples, seed)
+        mean = lambda t: tf.reduce_mean(t, axis=0)
+        return ElboTerms(mean(log_px_z), {"z": mean(log_pz)}, {"z": mean(log_qz_x)})
+
+    def log_likelihood(self, x, num_samples=5000, chunk_size=500, seed=None):
+        """Importance-sampled log p(x) in nats, `[batch]`.
+
+            log p(x) ~= logsumexp_s [log p(x|z_s) + log p(z_s) - log q(z_s|x)] - log S,
+            z_s ~ q(z | x), s = 1..S
+
+        The S samples are drawn `chunk_size` at a time and folded into a running
+        log-sum-exp, so memory grows with `chunk_size * batch`, not with S. The
+        encoder runs once per call. The estimate is a stochastic lower bound of
+        log p(x) whose gap shrinks as S grows (Burda et al., 2016), and its
+        expectation is at least the ELBO.
+
+        Args:
+            x: `[batch, *event_shape]`.
+            num_samples: S (int or scalar int tensor, >= 1).
+            chunk_size: samples evaluated together (int or scalar int tensor).
+            seed: None, an int or an int `[2]` tensor; chunk i uses
+                fold_in(seed, i).
+
+        #### References
+        Burda, Grosse, Salakhutdinov. Importance Weighted Autoencoders.
+        https://arxiv.org/abs/1509.00519
+        """
+        x = tf.cast(x, self.compute_dtype)
+        seed = zoo_random.as_seed(seed, self.seed_generator)
+        num_samples = tf.convert_to_tensor(num_samples, tf.int32)
+        chunk_size = tf.minimum(tf.convert_to_tensor(chunk_size, tf.int32), num_samples)
+        num_chunks = (num_samples + chunk_size - 1) // chunk_size
+        features = self.encoder(x)
+
+        def body(i, running_lse):
+            n = tf.minimum(chunk_size, num_samples - i * chunk_size)
+            log_px_z, log_pz, log_qz_x = self._log_weights(
+                x, features, n, zoo_random.fold_in(seed, i))
+            chunk_lse = tf.reduce_logsumexp(log_px_z + log_pz - log_qz_x, axis=0)
+            # logsumexp of a stack handles the initial -inf exactly.
+            return i + 1, tf.reduce_logsumexp(tf.stack([running_lse, chunk_lse]), axis=0)
+
+        initial = tf.fill(tf.shape(x)[:1], tf.constant(-math.inf, self.compute_dtype))
+        _, lse = tf.while_loop(lambda i, _: i < num_chunks, body,
+                               (tf.constant(0), initial))
+        return lse - tf.math.log(tf.cast(num_samples, self.compute_dtype))
+
+    def encode(self, x, seed=None):
+        """Posterior parameters and one sample: {"loc", "scale", "z"}, each `[batch, D]`."""
+        features = self.encoder(tf.cast(x, self.compute_dtype))
+        loc, scale = self.posterior.params(features)
+        z, _ = self.posterior.sample_and_log_prob(features, 1, seed)
+        return {"loc": loc, "scale": scale, "z": z[0]}
+
+    def decode(self, z):
+        """Mean of p(x | z), `[batch, *event_shape]` (probabilities for Bernoulli)."""
+        return self.likelihood.mean(self.decoder(z))
+
+    def sample(self, num_samples, seed=None):
+        """Ancestral samples: {"z": [n, *latent_shape], "x", "mean": [n, *event_shape]}."""
+        seed = zoo_random.as_seed(seed, self.seed_generator)
+        z = self.prior.sample(num_samples, seed=zoo_random.fold_in(seed, 0))
+        features = self.decoder(z)
+        x = self.likelihood.sample(features, seed=zoo_random.fold_in(seed, 1))
+        return {"z": z, "x": x, "mean": self.likelihood.mean(features)}
+
+    def call(self, x):
+        """Single-sample ELBO per example, `[batch]` nats."""
+        return self.elbo_terms(x).elbo
+
+    # ------------------------------------------------------------------ training
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.elbo_tracker, self.log_px_z_tracker,
+                self.kl_tracker]
+
+    def _record(self, loss, terms):
+        self.loss_tracker.update_state(loss)
+        self.elbo_tracker.update_state(tf.reduce_mean(terms.elbo))
+        self.log_px_z_tracker.update_state(tf.reduce_mean(terms.log_px_z))
+        self.kl_tracker.update_state(tf.reduce_mean(terms.kl))
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        x = _features_of(data)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as tape:
+            terms = self.elbo_terms(x)
+            loss = -tf.reduce_mean(terms.objective(self.beta))
+            replica_loss = loss / replicas
+        gradients = tape.gradient(replica_loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+        return self._record(loss, terms)
+
+    def test_step(self, data):
+        terms = self.elbo_terms(_features_of(data))
+        return self._record(-tf.reduce_mean(terms.elbo), terms)
+
+    # --------------------------------------------------------------- serialization
+
+    def get_config(self):
+        config = super().get_config()
+        for name in ("encoder", "posterior", "prior", "decoder", "likelihood"):
+            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
+        config["seed"] = self.seed
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in ("encoder", "posterior", "prior", "decoder", "likelihood"):
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)
+
+
+def _features_of(data):
+    """`fit` may hand (x,), (x, y) or x; the VAE only needs x."""
+    if isinstance(data, (tuple, list)):
+        return data[0]
+    return data

@@ -1,0 +1,58 @@
+"""A stack of gated dense layers on flattened inputs."""
+
+import math
+
+import keras
+import tensorflow as tf
+
+from zoo.networks.gated_dense import GatedDense
+from zoo.building import ensure_built
+
+__all__ = ["GatedMLP"]
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class GatedMLP(keras.layers.Layer):
+    """Flattens the trailing `input_rank` axes, then applies `GatedDense` layers.
+
+    The VampPrior paper's encoder and decoder: two gated layers of 300 units.
+
+    Args:
+        units: widths of the gated layers, e.g. `(300, 300)`.
+        input_rank: number of trailing axes that form one input (3 for images
+            `[H, W, C]`, 1 for latents `[D]`); leading axes are kept.
+
+    Shapes: `[..., *input_shape]` -> `[..., units[-1]]`.
+    """
+
+    def __init__(self, units=(300, 300), input_rank=1, **kwargs):
+        super().__init__(**kwargs)
+        self.units = tuple(int(u) for u in units)
+        self.input_rank = int(input_rank)
+        self.gated_layers = [GatedDense(u, name=f"gated_dense_{i}")
+                             for i, u in enumerate(self.units)]
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        flat = math.prod(input_shape[len(input_shape) - self.input_rank:])
+        shape = input_shape[:len(input_shape) - self.input_rank] + (flat,)
+        for layer in self.gated_layers:
+            ensure_built(layer, shape)
+            shape = layer.compute_output_shape(shape)
+
+    def call(self, x):
+        if self.input_rank != 1:
+            flat = math.prod(x.shape[len(x.shape) - self.input_rank:])
+            lead = tf.shape(x)[:len(x.shape) - self.input_rank]
+            x = tf.reshape(x, tf.concat([lead, [flat]], axis=0))
+        for layer in self.gated_layers:
+            x = layer(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:len(input_shape) - self.input_rank]) + (self.units[-1],)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=list(self.units), input_rank=self.input_rank)
+        return config

@@ -1,0 +1,45 @@
+"""A name -> object registry that refuses duplicates and explains failed lookups."""
+
+__all__ = ["Registry"]
+
+
+class Registry:
+    """Maps short names to builders (priors, architectures, experiments ...).
+
+    >>> PRIORS = Registry("prior", hint="import zoo.priors")
+    >>> @PRIORS.register("standard")
+    ... def build_standard(latent_shape): ...
+    >>> PRIORS.get("standard")
+    """
+
+    def __init__(self, kind, hint=None):
+        self.kind = kind
+        self.hint = hint
+        self._entries = {}
+
+    def register(self, name):
+        """Decorator registering `fn_or_class` under `name`; a duplicate name raises."""
+
+        def decorator(obj):
+            if name in self._entries:
+                raise KeyError(f"{self.kind} {name!r} is already registered "
+                               f"(by {self._entries[name].__module__}).")
+            self._entries[name] = obj
+            return obj
+
+        return decorator
+
+    def get(self, name):
+        try:
+            return self._entries[name]
+        except KeyError:
+            known = ", ".join(sorted(self._entries)) or "none"
+            hint = f" ({self.hint} registers the built-in ones)" if self.hint else ""
+            raise KeyError(f"Unknown {self.kind} {name!r}. Known {self.kind}s: "
+                           f"{known}{hint}.") from None
+
+    def names(self):
+        return sorted(self._entries)
+
+    def __contains__(self, name):
+        return name in self._entries

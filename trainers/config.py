@@ -27,7 +27,8 @@ class DataConfig:
 class TrainConfig:
     """Attributes:
         epochs: maximum number of epochs.
-        learning_rate: Adam's.
+        optimizer: a name in `trainers.optimizers.OPTIMIZERS`.
+        learning_rate: the optimizer's.
         warmup_epochs: linear KL warm-up, beta = min(1, epoch / warmup_epochs)
             with epochs counted from 1 (0: no warm-up).
         patience: early-stopping look-ahead in epochs, counted after warm-up.
@@ -41,6 +42,7 @@ class TrainConfig:
     """
 
     epochs: int = 2000
+    optimizer: str = "adam"
     learning_rate: float = 5e-4
     warmup_epochs: int = 100
     patience: int = 50

@@ -20,7 +20,8 @@ flags.DEFINE_string("data_dir", None,
                     "Folder with <dataset>.npz (layout of ../shared/data) or a prepared TFDS dir.")
 flags.DEFINE_integer("epochs", None, "Override: maximum epochs.")
 flags.DEFINE_integer("batch_size", None, "Override: batch size.")
-flags.DEFINE_float("learning_rate", None, "Override: Adam learning rate.")
+flags.DEFINE_string("optimizer", None, "Override: optimizer name (adam, adam_norm_grad).")
+flags.DEFINE_float("learning_rate", None, "Override: learning rate.")
 flags.DEFINE_integer("warmup_epochs", None, "Override: KL warm-up epochs (0: none).")
 flags.DEFINE_integer("patience", None, "Override: early-stopping look-ahead (epochs).")
 flags.DEFINE_integer("seed", None, "Override: random seed.")
@@ -35,7 +36,7 @@ def resolve_config(flag_values):
     config = experiments.get_experiment(flag_values.experiment)
     data = {"batch_size": flag_values.batch_size}
     train = {name: getattr(flag_values, name) for name in (
-        "epochs", "learning_rate", "warmup_epochs", "patience", "seed",
+        "epochs", "optimizer", "learning_rate", "warmup_epochs", "patience", "seed",
         "eval_num_samples", "eval_num_examples")}
     drop_none = lambda d: {k: v for k, v in d.items() if v is not None}
     return dataclasses.replace(

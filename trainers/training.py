@@ -17,7 +17,7 @@ import time
 import keras
 
 from trainers import callbacks as zoo_callbacks
-from trainers import datasets, pipelines
+from trainers import datasets, optimizers, pipelines
 from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation
 from zoo.models import build_model
@@ -56,7 +56,8 @@ def _save_workdir_config(workdir, config, data_dir):
 def _compiled_model(config, image_shape):
     keras.utils.set_random_seed(config.train.seed)
     model = build_model(config.model, image_shape, seed=config.train.seed)
-    model.compile(optimizer=keras.optimizers.Adam(config.train.learning_rate),
+    model.compile(optimizer=optimizers.build_optimizer(config.train.optimizer,
+                                                      config.train.learning_rate),
                   jit_compile=config.train.jit_compile,
                   steps_per_execution=config.train.steps_per_execution)
     return model

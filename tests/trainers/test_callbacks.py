@@ -1,0 +1,65 @@
+"""KL warm-up and checkpointing with early stopping."""
+
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from trainers import callbacks
+
+
+@pytest.mark.parametrize("epoch,warmup,beta", [
+    (0, 100, 0.01), (9, 100, 0.1), (99, 100, 1.0), (150, 100, 1.0), (0, 0, 1.0),
+    (2, 4, 0.75)])
+def test_warmup_beta(epoch, warmup, beta):
+    assert callbacks.warmup_beta(epoch, warmup) == pytest.approx(beta)
+
+
+def _tiny_model():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_checkpoint_early_stopping_and_state(tmp_path):
+    directory = str(tmp_path)
+    cb = callbacks.CheckpointAndEarlyStopping(directory, patience=1, start_epoch=1)
+    cb.set_model(_tiny_model())
+    losses = [5.0, 6.0, 4.0, 4.5, 4.2]         # epoch 2 (1-based) is within warm-up
+    for epoch, loss in enumerate(losses):
+        cb.on_epoch_end(epoch, {"val_loss": loss})
+        if cb.model.stop_training:
+            break
+    # Best at epoch 3; epochs 4 and 5 do not improve: wait 2 > patience 1.
+    assert epoch == 4
+    state = json.load(open(os.path.join(directory, "state.json")))
+    assert state == {"epoch": 5, "best": 4.0, "best_epoch": 3, "wait": 2,
+                     "stopped_early": True, "checkpoint": "ckpt-5.weights.h5"}
+    assert sorted(os.listdir(directory)) == ["best.keras", "ckpt-5.weights.h5", "state.json"]
+    # A new callback on the same directory resumes the same state.
+    assert callbacks.CheckpointAndEarlyStopping(directory, patience=1).state == state
+
+
+def test_checkpoint_needs_the_monitored_value(tmp_path):
+    cb = callbacks.CheckpointAndEarlyStopping(str(tmp_path), patience=1)
+    cb.set_model(_tiny_model())
+    with pytest.raises(KeyError, match="val_loss"):
+        cb.on_epoch_end(0, {"loss": 1.0})
+
+
+def test_adam_norm_grad_steps_are_invariant_to_gradient_scale():
+    from trainers.optimizers import AdamNormGrad
+    results = []
+    for scale in (1.0, 1000.0):
+        var = keras.Variable(np.array([1.0, -2.0, 3.0], np.float32))
+        opt = AdamNormGrad(learning_rate=0.1)
+        for step in range(3):
+            opt.apply_gradients([(scale * np.array([0.3, -0.1, step + 1.0], np.float32), var)])
+        results.append(var.numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5)
+    # First step of Adam on a normalized gradient: lr * sign(g).
+    var = keras.Variable(np.zeros(2, np.float32))
+    AdamNormGrad(learning_rate=0.1).apply_gradients([(np.array([3.0, -4.0], np.float32), var)])
+    np.testing.assert_allclose(var.numpy(), [-0.1, 0.1], rtol=1e-4)

@@ -48,7 +48,7 @@ class TrainConfig:
     patience: int = 50
     seed: int = 0
     eval_num_samples: int = 5000
-    eval_chunk_size: int = 500
+    eval_chunk_size: int = 100
     eval_num_examples: Optional[int] = None
     jit_compile: bool = True
     steps_per_execution: int = 50

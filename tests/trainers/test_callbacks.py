@@ -63,3 +63,8 @@ def test_adam_norm_grad_steps_are_invariant_to_gradient_scale():
     var = keras.Variable(np.zeros(2, np.float32))
     AdamNormGrad(learning_rate=0.1).apply_gradients([(np.array([3.0, -4.0], np.float32), var)])
     np.testing.assert_allclose(var.numpy(), [-0.1, 0.1], rtol=1e-4)
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

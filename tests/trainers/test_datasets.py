@@ -117,3 +117,8 @@ def test_wrong_image_shape_is_named(tmp_path):
 def test_unknown_dataset_lists_known_names():
     with pytest.raises(KeyError, match="dynamic_mnist, fashion_mnist, static_mnist"):
         datasets.load_splits("omniglot", "/nonexistent")
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -62,3 +62,8 @@ def test_eval_dataset_keeps_order_and_remainder():
     batches = _take(pipelines.eval_dataset(images, 3), 10)
     assert [len(b) for b in batches] == [3, 3, 1]
     np.testing.assert_array_equal(np.concatenate(batches), images)
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

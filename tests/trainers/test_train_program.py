@@ -72,8 +72,9 @@ def test_train_writes_checkpoints_and_evaluation_then_resumes(data_dir, tmp_path
 
 
 def test_a_workdir_of_another_model_is_refused(data_dir, tmp_path):
-    from trainers import experiments, training
     import dataclasses
+
+    from trainers import experiments, training
     workdir = str(tmp_path / "run")
     os.makedirs(workdir)
     config = experiments.get_experiment("vae_standard_static_mnist")
@@ -81,3 +82,8 @@ def test_a_workdir_of_another_model_is_refused(data_dir, tmp_path):
     other = dataclasses.replace(config, model=dataclasses.replace(config.model, latent_dim=2))
     with pytest.raises(ValueError, match="different model or dataset"):
         training._save_workdir_config(workdir, other, data_dir)
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -4,6 +4,7 @@ import math
 
 import keras
 import tensorflow as tf
+
 from zoo.building import ensure_built
 
 __all__ = ["Likelihood"]

@@ -6,8 +6,8 @@ import keras
 import tensorflow as tf
 
 from zoo import random as zoo_random
-from zoo.models.elbo_terms import ElboTerms
 from zoo.building import ensure_built
+from zoo.models.elbo_terms import ElboTerms
 
 __all__ = ["VAE"]
 

@@ -2,6 +2,7 @@
 
 import keras
 import tensorflow as tf
+
 from zoo.building import ensure_built
 
 __all__ = ["GatedDense"]

@@ -5,8 +5,8 @@ import math
 import keras
 import tensorflow as tf
 
-from zoo.networks.gated_dense import GatedDense
 from zoo.building import ensure_built
+from zoo.networks.gated_dense import GatedDense
 
 __all__ = ["GatedMLP"]
 

@@ -1,11 +1,11 @@
 """VAE: ELBO terms, importance-sampled log-likelihood, training and saving."""
 
+import keras
 import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
 import tensorflow as tf
-import keras
 
 from zoo import likelihoods, posteriors, priors
 from zoo import random as zoo_random
@@ -106,7 +106,8 @@ def test_elbo_terms_match_hand_computation():
     eps = tf.random.stateless_normal([1, 3, 2], tf.constant([7, 0], tf.int64)).numpy()[0]
     z = loc + scale * eps
     g = _gated_forward(z, model.decoder.gated_layers[0].dense)
-    logits = g @ model.likelihood.projection.kernel.numpy() + model.likelihood.projection.bias.numpy()
+    projection = model.likelihood.projection
+    logits = g @ projection.kernel.numpy() + projection.bias.numpy()
     log_px_z = np.sum(x * logits - np.logaddexp(0, logits), axis=1)
     log_pz = scipy.stats.norm.logpdf(z).sum(axis=1)
     log_qz_x = scipy.stats.norm.logpdf(z, loc, scale).sum(axis=1)
@@ -195,3 +196,8 @@ def test_encode_decode_sample_shapes_and_ranges():
     assert set(np.unique(s1["x"].numpy())) <= {0.0, 1.0}
     np.testing.assert_array_equal(s1["x"].numpy(), s2["x"].numpy())
     assert not np.array_equal(s1["z"].numpy(), model.sample(7, seed=4)["z"].numpy())
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -12,8 +12,10 @@ __all__ = ["GatedDense"]
 class GatedDense(keras.layers.Layer):
     """h = (W_h x + b_h) * sigmoid(W_g x + b_g).
 
-    Both halves come from one matmul with a `[in, 2 * units]` kernel, which is
-    the same function as two Dense layers and half the kernel launches.
+    `h` and `g` are two Dense layers, as in the paper's code, rather than one
+    fused `[in, 2 * units]` kernel: optimizers that act per weight tensor (the
+    paper's AdamNormGrad normalizes each tensor's gradient) must see the same
+    tensors as the original to train the same way.
 
     Shapes: `[..., in]` -> `[..., units]`.
     """
@@ -24,16 +26,17 @@ class GatedDense(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(
             kernel_initializer or keras.initializers.VarianceScaling(
                 2.0, "fan_in", "untruncated_normal"))
-        self.dense = keras.layers.Dense(
-            2 * self.units, kernel_initializer=self.kernel_initializer,
-            name="dense")
+        self.h = keras.layers.Dense(self.units, kernel_initializer=self.kernel_initializer,
+                                    name="h")
+        self.g = keras.layers.Dense(self.units, kernel_initializer=self.kernel_initializer,
+                                    name="g")
 
     def build(self, input_shape):
-        ensure_built(self.dense, input_shape)
+        ensure_built(self.h, input_shape)
+        ensure_built(self.g, input_shape)
 
     def call(self, x):
-        h, g = tf.split(self.dense(x), 2, axis=-1)
-        return h * tf.sigmoid(g)
+        return self.h(x) * tf.sigmoid(self.g(x))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

@@ -18,7 +18,7 @@ import keras
 from absl import app, flags
 
 from benchmarks import common
-from trainers import callbacks, experiments, optimizers, pipelines
+from trainers import callbacks, datasets, experiments, optimizers, pipelines
 from zoo.models import build_model
 
 FLAGS = flags.FLAGS
@@ -41,7 +41,7 @@ class _EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
-def measure(config, images, epochs):
+def measure(config, images, binarization, epochs):
     """Median images/s over `epochs` epochs after a warm-up epoch."""
     keras.utils.set_random_seed(0)
     model = build_model(config.model, images.shape[1:], seed=0)
@@ -51,9 +51,8 @@ def measure(config, images, epochs):
                   steps_per_execution=config.train.steps_per_execution)
     batch = config.data.batch_size
     steps = len(images) // batch
-    spec_binarization = "static" if images.max() <= 1 else "dynamic"
     timer = _EpochTimer()
-    model.fit(pipelines.train_dataset(images, batch, spec_binarization, seed=0),
+    model.fit(pipelines.train_dataset(images, batch, binarization, seed=0),
               steps_per_epoch=steps, epochs=epochs + 1, verbose=0, shuffle=False,
               callbacks=[callbacks.KLWarmup(config.train.warmup_epochs), timer])
     return [steps * batch / s for s in timer.seconds[1:]]
@@ -63,11 +62,12 @@ def main(argv):
     del argv
     config = experiments.get_experiment(FLAGS.experiment)
     images = common.training_images(config.data.name, FLAGS.data_dir)
+    binarization = datasets.DATASETS.get(config.data.name).binarization
     baseline = dataclasses.replace(config, train=dataclasses.replace(
         config.train, jit_compile=False, steps_per_execution=1))
     results = {}
     for name, cfg in (("zoo", config), ("baseline", baseline)):
-        rates = measure(cfg, images, FLAGS.epochs)
+        rates = measure(cfg, images, binarization, FLAGS.epochs)
         results[name] = common.median(rates)
         print(f"{name:9s} jit_compile={cfg.train.jit_compile!s:5s} "
               f"steps_per_execution={cfg.train.steps_per_execution:3d}: "

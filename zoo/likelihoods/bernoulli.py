@@ -20,7 +20,6 @@ class BernoulliLikelihood(Likelihood):
     """
 
     def __init__(self, event_shape, seed=None, **kwargs):
-        kwargs.pop("params_per_dim", None)
         super().__init__(event_shape, params_per_dim=1, **kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)

@@ -17,7 +17,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from benchmarks import common
-from trainers import experiments
+from trainers import datasets, experiments
 from zoo.models import build_model
 
 FLAGS = flags.FLAGS
@@ -31,7 +31,7 @@ flags.DEFINE_integer("repeats", 5, "Timed calls per chunk size.")
 def main(argv):
     del argv
     config = experiments.get_experiment(FLAGS.experiment)
-    spec_shape = common.training_images(config.data.name, None, num_images=1).shape[1:]
+    spec_shape = datasets.DATASETS.get(config.data.name).image_shape
     model = build_model(config.model, spec_shape, seed=0)
     x = (np.random.RandomState(0).rand(FLAGS.batch_size, *spec_shape) > 0.8).astype(np.float32)
     rates = {}

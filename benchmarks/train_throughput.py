@@ -18,8 +18,7 @@ import keras
 from absl import app, flags
 
 from benchmarks import common
-from trainers import callbacks, datasets, experiments, optimizers, pipelines
-from zoo.models import build_model
+from trainers import callbacks, datasets, experiments, pipelines, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("experiment", "vae_standard_static_mnist", "Registered experiment.")
@@ -43,12 +42,7 @@ class _EpochTimer(keras.callbacks.Callback):
 
 def measure(config, images, binarization, epochs):
     """Median images/s over `epochs` epochs after a warm-up epoch."""
-    keras.utils.set_random_seed(0)
-    model = build_model(config.model, images.shape[1:], seed=0)
-    model.compile(optimizer=optimizers.build_optimizer(config.train.optimizer,
-                                                       config.train.learning_rate),
-                  jit_compile=config.train.jit_compile,
-                  steps_per_execution=config.train.steps_per_execution)
+    model = training.compiled_model(config, images.shape[1:])
     batch = config.data.batch_size
     steps = len(images) // batch
     timer = _EpochTimer()

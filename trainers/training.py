@@ -22,7 +22,7 @@ from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation
 from zoo.models import build_model
 
-__all__ = ["evaluate_workdir", "load_workdir_config", "train_and_evaluate"]
+__all__ = ["compiled_model", "evaluate_workdir", "load_workdir_config", "train_and_evaluate"]
 
 CONFIG = "config.json"
 CHECKPOINTS = "checkpoints"
@@ -53,7 +53,8 @@ def _save_workdir_config(workdir, config, data_dir):
     os.replace(path + ".tmp", path)
 
 
-def _compiled_model(config, image_shape):
+def compiled_model(config, image_shape):
+    """The experiment's model, seeded, built and compiled with its optimizer."""
     keras.utils.set_random_seed(config.train.seed)
     model = build_model(config.model, image_shape, seed=config.train.seed)
     model.compile(optimizer=optimizers.build_optimizer(config.train.optimizer,
@@ -74,7 +75,7 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1):
     train_cfg = config.train
     splits = datasets.load_splits(config.data.name, data_dir,
                                   validation_size=config.data.validation_size)
-    model = _compiled_model(config, splits.image_shape)
+    model = compiled_model(config, splits.image_shape)
     checkpoint_dir = os.path.join(workdir, CHECKPOINTS)
     checkpointer = zoo_callbacks.CheckpointAndEarlyStopping(
         checkpoint_dir, patience=train_cfg.patience, start_epoch=train_cfg.warmup_epochs)

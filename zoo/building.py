@@ -1,6 +1,16 @@
-"""Building composite layers whose sub-layers may already be built."""
+"""Building composite layers: the default initializer, and sub-layers that may already be built."""
 
-__all__ = ["ensure_built"]
+import keras
+
+__all__ = ["ensure_built", "he_normal"]
+
+
+def he_normal():
+    """The VampPrior code's weight initializer: N(0, 2 / fan_in), untruncated.
+
+    (Keras's "he_normal" draws from a truncated normal.)
+    """
+    return keras.initializers.VarianceScaling(2.0, "fan_in", "untruncated_normal")
 
 
 def ensure_built(layer, input_shape):

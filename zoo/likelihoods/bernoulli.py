@@ -20,7 +20,7 @@ class BernoulliLikelihood(Likelihood):
     """
 
     def __init__(self, event_shape, seed=None, **kwargs):
-        super().__init__(event_shape, params_per_dim=1, **kwargs)
+        super().__init__(event_shape, **kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 

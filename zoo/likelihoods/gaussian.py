@@ -25,7 +25,7 @@ class GaussianLikelihood(Likelihood):
 
     def __init__(self, event_shape, log_scale_init=0.0, trainable_scale=True,
                  seed=None, **kwargs):
-        super().__init__(event_shape, params_per_dim=1, **kwargs)
+        super().__init__(event_shape, **kwargs)
         self.log_scale_init = float(log_scale_init)
         self.trainable_scale = bool(trainable_scale)
         self.seed = seed

@@ -5,7 +5,7 @@ import math
 import keras
 import tensorflow as tf
 
-from zoo.building import ensure_built
+from zoo.building import ensure_built, he_normal
 
 __all__ = ["Likelihood"]
 
@@ -35,9 +35,7 @@ class Likelihood(keras.layers.Layer):
         super().__init__(**kwargs)
         self.event_shape = tuple(int(d) for d in event_shape)
         self.params_per_dim = int(params_per_dim)
-        self.kernel_initializer = keras.initializers.get(
-            kernel_initializer or keras.initializers.VarianceScaling(
-                2.0, "fan_in", "untruncated_normal"))
+        self.kernel_initializer = keras.initializers.get(kernel_initializer or he_normal())
         self._spatial = None
         self.projection = None
 

@@ -3,7 +3,7 @@
 import keras
 import tensorflow as tf
 
-from zoo.building import ensure_built
+from zoo.building import ensure_built, he_normal
 
 __all__ = ["GatedDense"]
 
@@ -23,9 +23,7 @@ class GatedDense(keras.layers.Layer):
     def __init__(self, units, kernel_initializer=None, **kwargs):
         super().__init__(**kwargs)
         self.units = int(units)
-        self.kernel_initializer = keras.initializers.get(
-            kernel_initializer or keras.initializers.VarianceScaling(
-                2.0, "fan_in", "untruncated_normal"))
+        self.kernel_initializer = keras.initializers.get(kernel_initializer or he_normal())
         self.h = keras.layers.Dense(self.units, kernel_initializer=self.kernel_initializer,
                                     name="h")
         self.g = keras.layers.Dense(self.units, kernel_initializer=self.kernel_initializer,

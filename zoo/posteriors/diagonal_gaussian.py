@@ -7,7 +7,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from zoo import random as zoo_random
-from zoo.building import ensure_built
+from zoo.building import ensure_built, he_normal
 
 tfd = tfp.distributions
 
@@ -38,9 +38,7 @@ class DiagonalGaussianPosterior(keras.layers.Layer):
         self.latent_dim = int(latent_dim)
         self.log_var_range = (None if log_var_range is None
                               else tuple(float(v) for v in log_var_range))
-        self.kernel_initializer = keras.initializers.get(
-            kernel_initializer or keras.initializers.VarianceScaling(
-                2.0, "fan_in", "untruncated_normal"))
+        self.kernel_initializer = keras.initializers.get(kernel_initializer or he_normal())
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loc_head = keras.layers.Dense(

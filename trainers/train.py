@@ -18,6 +18,8 @@ flags.DEFINE_string("experiment", None, "Registered experiment name.", required=
 flags.DEFINE_string("workdir", None, "Checkpoints, logs and evaluation.json.", required=True)
 flags.DEFINE_string("data_dir", None,
                     "Folder with <dataset>.npz (layout of ../shared/data) or a prepared TFDS dir.")
+flags.DEFINE_string("prior", None,
+                    "Override: prior name (standard, mog, vamp, realnvp, maf) with its defaults.")
 flags.DEFINE_integer("epochs", None, "Override: maximum epochs.")
 flags.DEFINE_integer("batch_size", None, "Override: batch size.")
 flags.DEFINE_string("optimizer", None, "Override: optimizer name (adam, adam_norm_grad).")
@@ -39,8 +41,12 @@ def resolve_config(flag_values):
         "epochs", "optimizer", "learning_rate", "warmup_epochs", "patience", "seed",
         "eval_num_samples", "eval_num_examples")}
     drop_none = lambda d: {k: v for k, v in d.items() if v is not None}
+    model = config.model
+    if flag_values.prior is not None and flag_values.prior != model.prior:
+        # Another prior takes that prior's default config.
+        model = dataclasses.replace(model, prior=flag_values.prior, prior_config=None)
     return dataclasses.replace(
-        config, data=dataclasses.replace(config.data, **drop_none(data)),
+        config, model=model, data=dataclasses.replace(config.data, **drop_none(data)),
         train=dataclasses.replace(config.train, **drop_none(train)))
 
 

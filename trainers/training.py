@@ -85,6 +85,9 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1):
         model.optimizer.build(model.trainable_variables)
         model.load_weights(os.path.join(checkpoint_dir, state["checkpoint"]))
         print(f"Resuming from epoch {initial_epoch} ({state['checkpoint']}).")
+    elif model.initialization_examples:
+        model.initialize_from_data(_initialization_batch(splits, model.initialization_examples,
+                                                         train_cfg.seed))
 
     start = time.time()
     if initial_epoch < train_cfg.epochs and not state["stopped_early"]:
@@ -105,6 +108,16 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1):
                 "stopped_early": checkpointer.state["stopped_early"],
                 "train_seconds_this_run": time.time() - start}
     return evaluate_workdir(workdir, data_dir=data_dir, extra=training, splits=splits)
+
+
+def _initialization_batch(splits, num_examples, seed):
+    """`num_examples` random training images, binarized as in training (float32)."""
+    if num_examples > len(splits.train):
+        raise ValueError(f"The model's data-dependent initialization needs {num_examples} "
+                         f"training examples; {splits.spec.name} has {len(splits.train)}.")
+    stream = pipelines.train_dataset(splits.train, num_examples, splits.spec.binarization,
+                                     seed=seed + 1)
+    return next(iter(stream)).numpy()
 
 
 def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None,

@@ -10,7 +10,7 @@ __all__ = ["build_gated_mlp_vae"]
 
 def build_gated_mlp_vae(input_shape=(28, 28, 1), latent_dim=40,
                         hidden_units=(300, 300), prior="standard",
-                        prior_options=None, likelihood="bernoulli",
+                        prior_config=None, likelihood="bernoulli",
                         log_var_range=(-6.0, 2.0), seed=None):
     """Builds (and builds the weights of) the gated-MLP VAE.
 
@@ -24,7 +24,7 @@ def build_gated_mlp_vae(input_shape=(28, 28, 1), latent_dim=40,
         latent_dim: D.
         hidden_units: widths of the gated layers (encoder and decoder alike).
         prior: a name registered in `zoo.priors.PRIORS`.
-        prior_options: extra keyword arguments of that prior.
+        prior_config: that prior's typed config (None: its defaults).
         likelihood: a name registered in `zoo.likelihoods.LIKELIHOODS`.
         log_var_range: clip of the posterior log-variance.
         seed: base seed of the model's stochastic layers (None: random).
@@ -37,8 +37,8 @@ def build_gated_mlp_vae(input_shape=(28, 28, 1), latent_dim=40,
         encoder=GatedMLP(hidden_units, input_rank=len(input_shape), name="encoder"),
         posterior=DiagonalGaussianPosterior(latent_dim, log_var_range=log_var_range,
                                             seed=seed_of(1), name="posterior"),
-        prior=priors.build_prior(prior, (latent_dim,), name="prior",
-                                 **(prior_options or {})),
+        prior=priors.build_prior(prior, (latent_dim,), prior_config,
+                                 input_shape=input_shape, name="prior", seed=seed_of(4)),
         decoder=GatedMLP(hidden_units, input_rank=1, name="decoder"),
         likelihood=likelihoods.LIKELIHOODS.get(likelihood)(
             input_shape, seed=seed_of(2), name="likelihood"),

@@ -1,8 +1,9 @@
 """Typed model configuration and the one place models are built from it."""
 
 import dataclasses
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
+from zoo import priors
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
 from zoo.registry import Registry
 
@@ -21,6 +22,8 @@ class ModelConfig:
         latent_dim: latent units per group.
         hidden_units: widths of the hidden layers.
         prior: a name in `zoo.priors.PRIORS`.
+        prior_config: that prior's typed config; None becomes its defaults, so
+            two configs of the same model compare equal.
         likelihood: a name in `zoo.likelihoods.LIKELIHOODS`.
         log_var_range: clip of the posterior log-variance (None: no clip).
     """
@@ -29,8 +32,20 @@ class ModelConfig:
     latent_dim: int = 40
     hidden_units: Tuple[int, ...] = (300, 300)
     prior: str = "standard"
+    prior_config: Any = None
     likelihood: str = "bernoulli"
     log_var_range: Optional[Tuple[float, float]] = (-6.0, 2.0)
+
+    def __post_init__(self):
+        config_class = priors.PRIORS.get(self.prior).config_class
+        if self.prior_config is None:
+            object.__setattr__(self, "prior_config", config_class())
+        elif isinstance(self.prior_config, dict):
+            object.__setattr__(self, "prior_config",
+                               priors.prior_config_from_dict(self.prior, self.prior_config))
+        elif not isinstance(self.prior_config, config_class):
+            raise TypeError(f"Prior {self.prior!r} takes a {config_class.__name__}; "
+                            f"got {type(self.prior_config).__name__}.")
 
 
 def build_model(config, input_shape, seed=None):
@@ -38,5 +53,6 @@ def build_model(config, input_shape, seed=None):
     builder = ARCHITECTURES.get(config.architecture)
     return builder(input_shape=tuple(input_shape), latent_dim=config.latent_dim,
                    hidden_units=tuple(config.hidden_units), prior=config.prior,
+                   prior_config=config.prior_config,
                    likelihood=config.likelihood,
                    log_var_range=config.log_var_range, seed=seed)

@@ -48,6 +48,10 @@ class VAE(keras.Model):
         self.likelihood = likelihood
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        if hasattr(prior, "attach_encoder"):
+            # The VampPrior evaluates q(z | u) at its pseudo-inputs with this
+            # model's encoder; from_config rebuilds the model, so it re-wires.
+            prior.attach_encoder(self._posterior_params)
         self.beta = self.add_weight(shape=(), name="beta", trainable=False,
                                     initializer=keras.initializers.Constant(1.0))
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -75,11 +79,15 @@ class VAE(keras.Model):
 
     # ----------------------------------------------------------------- inference
 
-    def _log_weights(self, x, features, num_samples, seed):
+    def _posterior_params(self, x):
+        """(loc, scale) of q(z | x), each `[batch, D]`."""
+        return self.posterior.params(self.encoder(x))
+
+    def _log_weights(self, x, features, num_samples, seed, prior_distribution):
         """log p(x|z), log p(z), log q(z|x) for S posterior samples, each `[S, batch]`."""
         z, log_qz_x = self.posterior.sample_and_log_prob(features, num_samples, seed)
         log_px_z = self.likelihood.log_prob(x, self.decoder(z))
-        return log_px_z, self.prior.log_prob(z), log_qz_x
+        return log_px_z, prior_distribution.log_prob(z), log_qz_x
 
     def elbo_terms(self, x, num_samples=1, seed=None):
         """Per-example ELBO terms averaged over `num_samples` posterior samples.
@@ -95,7 +103,7 @@ class VAE(keras.Model):
         """
         x = tf.cast(x, self.compute_dtype)
         log_px_z, log_pz, log_qz_x = self._log_weights(
-            x, self.encoder(x), num_samples, seed)
+            x, self.encoder(x), num_samples, seed, self.prior.distribution())
         mean = lambda t: tf.reduce_mean(t, axis=0)
         return ElboTerms(mean(log_px_z), {"z": mean(log_pz)}, {"z": mean(log_qz_x)})
 
@@ -128,11 +136,12 @@ class VAE(keras.Model):
         chunk_size = tf.minimum(tf.convert_to_tensor(chunk_size, tf.int32), num_samples)
         num_chunks = (num_samples + chunk_size - 1) // chunk_size
         features = self.encoder(x)
+        prior_distribution = self.prior.distribution()
 
         def body(i, running_lse):
             n = tf.minimum(chunk_size, num_samples - i * chunk_size)
             log_px_z, log_pz, log_qz_x = self._log_weights(
-                x, features, n, zoo_random.fold_in(seed, i))
+                x, features, n, zoo_random.fold_in(seed, i), prior_distribution)
             chunk_lse = tf.reduce_logsumexp(log_px_z + log_pz - log_qz_x, axis=0)
             # logsumexp of a stack handles the initial -inf exactly.
             return i + 1, tf.reduce_logsumexp(tf.stack([running_lse, chunk_lse]), axis=0)
@@ -160,6 +169,24 @@ class VAE(keras.Model):
         features = self.decoder(z)
         x = self.likelihood.sample(features, seed=zoo_random.fold_in(seed, 1))
         return {"z": z, "x": x, "mean": self.likelihood.mean(features)}
+
+    @property
+    def initialization_examples(self):
+        """Training examples `initialize_from_data` wants (0: none)."""
+        return self.prior.initialization_examples
+
+    def initialize_from_data(self, x, seed=None):
+        """Data-dependent initialization before training (eager, once).
+
+        Hands the prior `x` and one posterior sample per example, `z ~ q(z|x)`
+        (actnorm statistics of flow priors; the "data" VampPrior's pseudo-inputs).
+
+        Args:
+            x: `[N, *event_shape]` training examples, in random order.
+        """
+        x = tf.cast(x, self.compute_dtype)
+        z, _ = self.posterior.sample_and_log_prob(self.encoder(x), 1, seed)
+        self.prior.initialize_from_data(x, z[0])
 
     def call(self, x):
         """Single-sample ELBO per example, `[batch]` nats."""

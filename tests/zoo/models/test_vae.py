@@ -80,7 +80,8 @@ def test_log_likelihood_is_logmeanexp_of_log_weights(linear_gaussian):
     seed = tf.constant([9, 0], tf.int64)
     ll = model.log_likelihood(x, num_samples=50, chunk_size=50, seed=seed)
     features = model.encoder(x)
-    parts = model._log_weights(x, features, 50, zoo_random.fold_in(seed, 0))
+    parts = model._log_weights(x, features, 50, zoo_random.fold_in(seed, 0),
+                                 model.prior.distribution())
     log_w = (parts[0] + parts[1] - parts[2]).numpy()
     np.testing.assert_allclose(
         ll.numpy(), scipy.special.logsumexp(log_w, axis=0) - np.log(50), rtol=1e-5)

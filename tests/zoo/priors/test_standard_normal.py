@@ -33,7 +33,7 @@ def test_registry_builds_and_config_round_trips():
     assert clone.latent_shape == (4,) and clone.seed == 2
     assert keras.saving.deserialize_keras_object(
         keras.saving.serialize_keras_object(prior)).latent_shape == (4,)
-    with pytest.raises(KeyError, match="Known priors: standard"):
+    with pytest.raises(KeyError, match="Known priors: maf, mog, realnvp, standard, vamp"):
         priors.build_prior("vampire", (4,))
 
 

@@ -1,0 +1,68 @@
+"""Affine coupling layer with a dense shift/log-scale network (Dinh et al., 2017)."""
+
+import keras
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from zoo.building import ensure_built, he_normal
+
+tfb = tfp.bijectors
+
+__all__ = ["AffineCoupling"]
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class AffineCoupling(keras.layers.Layer):
+    """eps_a = z_a;  eps_b = z_b * exp(s(z_a)) + t(z_a), with a = the first D // 2 dims.
+
+    (s, t) is a dense network: `hidden_units` ReLU layers and a zero-initialised
+    output layer, so the step starts at the identity. TFP's `tfb.RealNVP`
+    does the split, the affine map and the log-determinant sum(s).
+
+    Args:
+        hidden_units: widths of the hidden layers (Xu et al.'s code: one of 256).
+        activation: of the hidden layers.
+
+    Shapes: `[..., D]` -> `[..., D]`, D >= 2.
+    """
+
+    def __init__(self, hidden_units=(256,), activation="relu", **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_units = tuple(int(u) for u in hidden_units)
+        self.activation = activation
+        self.hidden_layers = [keras.layers.Dense(u, activation=activation,
+                                                 kernel_initializer=he_normal(),
+                                                 name=f"hidden_{i}")
+                              for i, u in enumerate(self.hidden_units)]
+
+    def build(self, input_shape):
+        dim = int(input_shape[-1])
+        if dim < 2:
+            raise ValueError(f"AffineCoupling needs at least 2 dimensions; got {dim}.")
+        self.num_masked = dim // 2
+        self.shift_and_log_scale = keras.layers.Dense(
+            2 * (dim - self.num_masked), kernel_initializer="zeros",
+            name="shift_and_log_scale")
+        shape = tuple(input_shape[:-1]) + (self.num_masked,)
+        for layer in [*self.hidden_layers, self.shift_and_log_scale]:
+            ensure_built(layer, shape)
+            shape = layer.compute_output_shape(shape)
+
+    def _shift_and_log_scale_fn(self, z_a, output_units):
+        h = z_a
+        for layer in self.hidden_layers:
+            h = layer(h)
+        shift, log_scale = tf.split(self.shift_and_log_scale(h), 2, axis=-1)
+        return shift, log_scale
+
+    def bijector(self):
+        return tfb.RealNVP(num_masked=self.num_masked,
+                           shift_and_log_scale_fn=self._shift_and_log_scale_fn)
+
+    def call(self, z):
+        return self.bijector().forward(z)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(hidden_units=list(self.hidden_units), activation=self.activation)
+        return config

@@ -1,0 +1,22 @@
+"""Reverses the order of the latent dimensions (between autoregressive steps)."""
+
+import keras
+import tensorflow_probability as tfp
+
+tfb = tfp.bijectors
+
+__all__ = ["Reverse"]
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class Reverse(keras.layers.Layer):
+    """eps_i = z_{D+1-i}; volume preserving, no weights. Shapes: `[..., D]` -> `[..., D]`."""
+
+    def build(self, input_shape):
+        self.dim = int(input_shape[-1])
+
+    def bijector(self):
+        return tfb.Permute(list(range(self.dim - 1, -1, -1)))
+
+    def call(self, z):
+        return self.bijector().forward(z)

@@ -1,0 +1,133 @@
+"""MADE: a masked autoencoder with autoregressive outputs (Germain et al., 2015)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.building import ensure_built, he_normal
+
+__all__ = ["MADE", "MaskedDense", "made_degrees"]
+
+
+def made_degrees(event_size, hidden_units):
+    """Degrees of the input, hidden and output units of a MADE, natural order.
+
+    Input unit i (1-based) has degree i. Hidden units cycle through degrees
+    1 .. D-1 (Germain et al.'s deterministic assignment), so every degree has
+    about the same number of units. Output unit i has degree i and sees only
+    hidden units of degree < i, so output i depends on inputs 1 .. i-1 only.
+
+    Returns:
+        A list of int arrays: `[input, *hidden, output]` degrees.
+    """
+    inputs = np.arange(1, event_size + 1)
+    hidden = [np.arange(units) % max(event_size - 1, 1) + 1 for units in hidden_units]
+    return [inputs, *hidden, inputs]
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MaskedDense(keras.layers.Layer):
+    """A dense layer whose kernel is multiplied by a fixed 0/1 mask.
+
+    Args:
+        units: output width.
+        mask: `[in, units]` 0/1 array (a constant of the architecture, not a
+            weight: it is rebuilt from the config).
+        activation, kernel_initializer: as in `keras.layers.Dense`.
+    """
+
+    def __init__(self, units, mask, activation=None, kernel_initializer=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.mask = np.asarray(mask, np.float32)
+        self.activation = keras.activations.get(activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer or he_normal())
+
+    def build(self, input_shape):
+        if input_shape[-1] != self.mask.shape[0]:
+            raise ValueError(f"MaskedDense expects {self.mask.shape[0]} inputs; got "
+                             f"shape {input_shape}.")
+        self.kernel = self.add_weight(shape=self.mask.shape, name="kernel",
+                                      initializer=self.kernel_initializer)
+        self.bias = self.add_weight(shape=(self.units,), name="bias", initializer="zeros")
+
+    def call(self, x):
+        kernel = self.kernel * tf.constant(self.mask, self.kernel.dtype)
+        return self.activation(tf.matmul(x, kernel) + self.bias)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, mask=self.mask.astype(int).tolist(),
+                      activation=keras.activations.serialize(self.activation),
+                      kernel_initializer=keras.initializers.serialize(self.kernel_initializer))
+        return config
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MADE(keras.layers.Layer):
+    """Autoregressive network: output `[..., D, num_params]`, row i a function of x_<i.
+
+    A Keras 3 layer, so its weights are tracked and trained by `fit` (TFP's
+    `tfb.AutoregressiveNetwork` is a tf_keras layer whose variables Keras 3
+    does not see).
+
+    Args:
+        event_size: D.
+        hidden_units: widths of the hidden masked layers, e.g. `(640, 640, 640)`.
+        num_params: parameters per dimension (2: shift and log-scale; 1: shift).
+        activation: of the hidden layers.
+        zero_init_output: start the output layer at zero (the flow starts at
+            the identity).
+
+    Shapes: `[..., D]` -> `[..., D, num_params]`.
+    """
+
+    def __init__(self, event_size, hidden_units=(640, 640, 640), num_params=2,
+                 activation="relu", zero_init_output=True, **kwargs):
+        super().__init__(**kwargs)
+        self.event_size = int(event_size)
+        self.hidden_units = tuple(int(u) for u in hidden_units)
+        self.num_params = int(num_params)
+        self.activation = activation
+        self.zero_init_output = bool(zero_init_output)
+        if self.event_size < 2:
+            raise ValueError(f"MADE needs event_size >= 2; got {self.event_size}.")
+        degrees = made_degrees(self.event_size, self.hidden_units)
+        self.hidden_layers = [
+            MaskedDense(units, degrees[i + 1][None, :] >= degrees[i][:, None],
+                        activation=activation, name=f"hidden_{i}")
+            for i, units in enumerate(self.hidden_units)]
+        # Output unit (i, p) sees hidden units of degree < i; the output layer
+        # is laid out dimension-major, [D * num_params].
+        out_mask = degrees[-1][None, :] > degrees[-2][:, None]
+        self.output_layer = MaskedDense(
+            self.event_size * self.num_params, np.repeat(out_mask, self.num_params, axis=1),
+            kernel_initializer="zeros" if self.zero_init_output else None, name="output")
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in [*self.hidden_layers, self.output_layer]:
+            ensure_built(layer, shape)
+            shape = layer.compute_output_shape(shape)
+
+    def call(self, x):
+        h = x
+        for layer in self.hidden_layers:
+            h = layer(h)
+        out = self.output_layer(h)
+        return tf.reshape(out, tf.concat(
+            [tf.shape(out)[:-1], [self.event_size, self.num_params]], axis=0))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.event_size, self.num_params)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(event_size=self.event_size, hidden_units=list(self.hidden_units),
+                      num_params=self.num_params, activation=self.activation,
+                      zero_init_output=self.zero_init_output)
+        return config

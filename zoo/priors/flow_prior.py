@@ -1,0 +1,43 @@
+"""A prior that is a standard normal pushed through a learned flow."""
+
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from zoo.building import ensure_built
+from zoo.priors.prior import Prior
+
+tfb = tfp.bijectors
+tfd = tfp.distributions
+
+__all__ = ["FlowPrior"]
+
+
+class FlowPrior(Prior):
+    """p(z) = N(f(z); 0, I) |det df/dz|, with f = `self.flow` (z -> eps).
+
+    Subclasses set `self.flow` (a `zoo.flows.Flow`) in their constructor.
+    `log_prob` is one pass of f (TFP's `TransformedDistribution` under the
+    inverse of f's bijector); `sample` runs f^-1. Steps with data-dependent
+    initialization (actnorm) are set from posterior samples by
+    `initialize_from_data`.
+    """
+
+    initialization_examples = 1000
+
+    def __init__(self, latent_shape, **kwargs):
+        super().__init__(latent_shape, **kwargs)
+        if self.event_rank != 1:
+            raise ValueError(f"{type(self).__name__} needs a flat latent; got {latent_shape}.")
+        self.flow = None
+
+    def build(self, input_shape):
+        ensure_built(self.flow, (None,) + self.latent_shape)
+
+    def distribution(self):
+        base = tfd.Sample(tfd.Normal(tf.zeros([], self.compute_dtype), 1.0),
+                          sample_shape=self.latent_shape)
+        return tfd.TransformedDistribution(base, tfb.Invert(self.flow.bijector()))
+
+    def initialize_from_data(self, x, z):
+        del x
+        self.flow.initialize(tf.reshape(z, (-1,) + self.latent_shape))

@@ -111,10 +111,11 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1):
 
 
 def _initialization_batch(splits, num_examples, seed):
-    """`num_examples` random training images, binarized as in training (float32)."""
-    if num_examples > len(splits.train):
-        raise ValueError(f"The model's data-dependent initialization needs {num_examples} "
-                         f"training examples; {splits.spec.name} has {len(splits.train)}.")
+    """Up to `num_examples` random training images, binarized as in training (float32).
+
+    A prior that needs more than the training set has says so itself.
+    """
+    num_examples = min(num_examples, len(splits.train))
     stream = pipelines.train_dataset(splits.train, num_examples, splits.spec.binarization,
                                      seed=seed + 1)
     return next(iter(stream)).numpy()

@@ -84,6 +84,38 @@ def test_a_workdir_of_another_model_is_refused(data_dir, tmp_path):
         training._save_workdir_config(workdir, other, data_dir)
 
 
+def test_learned_priors_train_with_data_dependent_initialization(tmp_path):
+    # 600 training images: enough for the 500 "data" pseudo-inputs.
+    rng = np.random.RandomState(1)
+    x_train = (rng.rand(600, 28, 28) > 0.7).astype(np.uint8)
+    np.savez_compressed(tmp_path / "binarized_mnist.npz", x_train=x_train,
+                        x_valid=x_train[:50], x_test=x_train[:40])
+    common = [f"--data_dir={tmp_path}", "--batch_size=100", "--warmup_epochs=1",
+              "--eval_num_samples=8", "--verbose=0", "--epochs=1"]
+    _run("trainers.train", "--experiment=vae_vamp_data_static_mnist",
+         f"--workdir={tmp_path / 'vamp_data'}", *common)
+    import keras
+
+    import zoo.priors  # noqa: F401  (registers the zoo's layers for loading)
+    model = keras.models.load_model(tmp_path / "vamp_data" / "checkpoints" / "best.keras",
+                                    compile=False)
+    pseudo = model.prior.pseudo_inputs.numpy().reshape(500, -1)
+    flat_train = x_train.reshape(600, -1).astype(np.float32)
+    # Every pseudo-input is a (fixed, untrained) training image, and they are distinct ones.
+    matches = (pseudo[:, None, :] == flat_train[None, :, :]).all(-1)
+    assert matches.any(1).all()
+    assert len(set(matches.argmax(1))) == 500
+
+    _run("trainers.train", "--experiment=vae_standard_static_mnist", "--prior=realnvp",
+         f"--workdir={tmp_path / 'realnvp'}", *common)
+    evaluation = json.load(open(tmp_path / "realnvp" / "evaluation.json"))
+    assert np.isfinite(evaluation["test_log_likelihood"])
+    assert evaluation["test_log_likelihood"] > evaluation["test_elbo"]
+    config = json.load(open(tmp_path / "realnvp" / "config.json"))["experiment"]
+    assert config["model"]["prior"] == "realnvp"
+    assert config["model"]["prior_config"] == {"num_blocks": 20, "hidden_units": [256]}
+
+
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))

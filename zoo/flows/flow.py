@@ -35,7 +35,7 @@ class Flow(keras.layers.Layer):
 
     def initialize(self, z):
         """Data-dependent initialization: each step that has `initialize` sees its input."""
-        h = tf.convert_to_tensor(z)
+        h = tf.cast(z, self.compute_dtype)
         for step in self.steps:
             if hasattr(step, "initialize"):
                 step.initialize(h)

@@ -5,7 +5,7 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from zoo.priors.diagonal_gaussian_mixture import diagonal_gaussian_mixture
+from zoo.priors.diagonal_gaussian_mixture import DiagonalGaussianMixture
 from zoo.priors.prior import Prior
 
 __all__ = ["MixtureOfGaussiansPrior", "MixtureOfGaussiansPriorConfig"]
@@ -55,7 +55,7 @@ class MixtureOfGaussiansPrior(Prior):
                                       trainable=self.trainable_mixture_weights)
 
     def distribution(self):
-        return diagonal_gaussian_mixture(tf.convert_to_tensor(self.means),
+        return DiagonalGaussianMixture(tf.convert_to_tensor(self.means),
                                          tf.exp(self.log_scales),
                                          tf.convert_to_tensor(self.logits))
 

@@ -34,7 +34,7 @@ class Prior(keras.layers.Layer):
             `z: [N, *latent_shape]`; run once, eagerly, before training
             (actnorm statistics, the VampPrior's training-image pseudo-inputs).
             `initialization_examples` says how many examples it wants
-            (0: it needs none).
+            (0: it needs none; a caller with fewer passes what it has).
     """
 
     initialization_examples = 0

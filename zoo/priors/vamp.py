@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.priors.diagonal_gaussian_mixture import diagonal_gaussian_mixture
+from zoo.priors.diagonal_gaussian_mixture import DiagonalGaussianMixture
 from zoo.priors.prior import Prior
 
 __all__ = ["VampPrior", "VampPriorConfig"]
@@ -106,7 +106,7 @@ class VampPrior(Prior):
 
     def distribution(self):
         loc, scale = self.components()
-        return diagonal_gaussian_mixture(loc, scale, tf.convert_to_tensor(self.logits))
+        return DiagonalGaussianMixture(loc, scale, tf.convert_to_tensor(self.logits))
 
     def initialize_from_data(self, x, z):
         """"data" pseudo-inputs: the first K of `x` (the caller shuffles it)."""

@@ -1,0 +1,60 @@
+"""Named experiments: the learned-prior rows differ from the standard one only in the prior."""
+
+import dataclasses
+import json
+
+import pytest
+from absl import flags
+
+from trainers import experiments, train
+from trainers.config import config_from_dict
+from zoo import priors
+
+PRIOR_EXPERIMENTS = {
+    "vae_mog_static_mnist": ("mog", priors.MixtureOfGaussiansPriorConfig(num_components=500)),
+    "vae_vamp_static_mnist": ("vamp", priors.VampPriorConfig(num_components=500)),
+    "vae_vamp_data_static_mnist": ("vamp", priors.VampPriorConfig(pseudo_inputs="data")),
+    "vae_realnvp_static_mnist": ("realnvp", priors.RealNVPPriorConfig(num_blocks=20)),
+    "vae_maf_static_mnist": ("maf", priors.MAFPriorConfig(num_steps=4,
+                                                          hidden_units=(640, 640, 640),
+                                                          shift_only=True)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRIOR_EXPERIMENTS))
+def test_prior_experiments_change_only_the_prior(name):
+    standard = experiments.get_experiment("vae_standard_static_mnist")
+    config = experiments.get_experiment(name)
+    prior, prior_config = PRIOR_EXPERIMENTS[name]
+    assert config.name == name
+    assert (config.model.prior, config.model.prior_config) == (prior, prior_config)
+    assert dataclasses.replace(config.model, prior="standard", prior_config=None) == \
+        standard.model
+    assert (config.data, config.train) == (standard.data, standard.train)
+    # The workdir's config.json round trip gives back the same typed config.
+    assert config_from_dict(json.loads(config.to_json())) == config
+
+
+def _resolve(argv):
+    flag_values = flags.FlagValues()
+    for name in ("experiment", "prior", "epochs", "batch_size", "optimizer", "learning_rate",
+                 "warmup_epochs", "patience", "seed", "eval_num_samples", "eval_num_examples"):
+        flag_values[name] = flags.FLAGS[name]
+    flag_values(["train"] + argv)
+    return train.resolve_config(flag_values)
+
+
+def test_prior_flag_overrides_any_experiment_with_that_priors_defaults():
+    config = _resolve(["--experiment=vae_vamp_static_mnist", "--prior=realnvp", "--epochs=3"])
+    assert config.model.prior == "realnvp"
+    assert config.model.prior_config == priors.RealNVPPriorConfig()
+    assert config.train.epochs == 3
+    same = _resolve(["--experiment=vae_vamp_data_static_mnist", "--prior=vamp"])
+    assert same.model.prior_config.pseudo_inputs == "data"   # same prior: config kept
+    with pytest.raises(KeyError, match="Known priors: maf, mog, realnvp, standard, vamp"):
+        _resolve(["--experiment=vae_standard_static_mnist", "--prior=gauss"])
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -1,6 +1,7 @@
 """One step of a masked autoregressive flow (Papamakarios et al., 2017) on the zoo's MADE."""
 
 import keras
+import tensorflow as tf
 import tensorflow_probability as tfp
 
 from zoo.building import ensure_built
@@ -21,17 +22,21 @@ class MaskedAutoregressiveStep(keras.layers.Layer):
     al.'s AF prior is this step, shift-only ("mean-only autoregressive flow,
     which we found to be more numerically stable").
 
+    With a scale, s is soft clamped to c * tanh(raw / c) like `AffineCoupling`'s.
+
     Args:
         hidden_units: widths of the MADE's hidden layers.
         shift_only: volume-preserving step (no scale).
         activation: of the MADE's hidden layers.
+        log_scale_clamp: c, the bound on |s|.
 
     Shapes: `[..., D]` -> `[..., D]`, D >= 2.
     """
 
     def __init__(self, hidden_units=(640, 640, 640), shift_only=True, activation="relu",
-                 **kwargs):
+                 log_scale_clamp=2.0, **kwargs):
         super().__init__(**kwargs)
+        self.log_scale_clamp = float(log_scale_clamp)
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.shift_only = bool(shift_only)
         self.activation = activation
@@ -48,7 +53,8 @@ class MaskedAutoregressiveStep(keras.layers.Layer):
         params = self.made(z)
         if self.shift_only:
             return params[..., 0], None
-        return params[..., 0], params[..., 1]
+        clamp = self.log_scale_clamp
+        return params[..., 0], clamp * tf.tanh(params[..., 1] / clamp)
 
     def bijector(self):
         return tfb.Invert(tfb.MaskedAutoregressiveFlow(
@@ -61,5 +67,5 @@ class MaskedAutoregressiveStep(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(hidden_units=list(self.hidden_units), shift_only=self.shift_only,
-                      activation=self.activation)
+                      activation=self.activation, log_scale_clamp=self.log_scale_clamp)
         return config

@@ -69,6 +69,20 @@ def test_data_dependent_actnorm_standardizes_its_input():
     np.testing.assert_allclose(flow.steps[2].loc.numpy(), 0.0, atol=1e-4)
 
 
+@pytest.mark.parametrize("make", [lambda: flows.AffineCoupling((7,), log_scale_clamp=1.5),
+                                  lambda: flows.MaskedAutoregressiveStep(
+                                      (9,), shift_only=False, log_scale_clamp=1.5)])
+def test_log_scale_is_soft_clamped(make):
+    step = make()
+    step.build((None, 4))
+    perturb(step, scale=100.0)   # a wildly overshooting network
+    z = tf.constant(np.random.RandomState(4).randn(100, 4) * 10, tf.float32)
+    log_det = step.bijector().forward_log_det_jacobian(z, event_ndims=1).numpy()
+    scaled_dims = 2 if isinstance(step, flows.AffineCoupling) else 4
+    assert np.all(np.isfinite(log_det)) and np.abs(log_det).max() <= 1.5 * scaled_dims + 1e-4
+    assert np.abs(log_det).max() > 1.0   # and the clamp is what bounds it
+
+
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))

@@ -68,28 +68,29 @@ def module_paths(files):
     return paths
 
 
-def imported_modules(path):
-    """Dotted names a file imports (`from a.b import c` gives a.b and a.b.c)."""
+def imported_modules(path, modules):
+    """The project modules a file imports, each resolved to the module it names.
+
+    `from a.b import c` names a.b.c if that is a module, else a.b (c is an
+    attribute of a.b). Parent packages are not added: Bazel's runfiles provide
+    an `__init__.py` for them, and adding them would turn every package that
+    imports its own modules into a dependency cycle.
+    """
     tree = ast.parse(open(os.path.join(ROOT, path)).read(), path)
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+            for alias in node.names:
+                child = f"{node.module}.{alias.name}"
+                names.add(child if child in modules else node.module)
+    return {name for name in names if name in modules}
 
 
 def deps_of(path, modules):
-    deps = set()
-    for name in imported_modules(path):
-        parts = name.split(".")
-        for i in range(1, len(parts) + 1):   # the module and the packages it lives in
-            prefix = ".".join(parts[:i])
-            if prefix in modules and modules[prefix] != path:
-                deps.add(target_name(modules[prefix]))
-    return sorted(deps)
+    return sorted(target_name(modules[name]) for name in imported_modules(path, modules)
+                  if modules[name] != path)
 
 
 def render(kind, name, fields):

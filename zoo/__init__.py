@@ -1,5 +1,6 @@
-"""Learned-Prior VAE Zoo: priors, posteriors, likelihoods, networks, models, evaluation."""
+"""Learned-Prior VAE Zoo: priors, posteriors, likelihoods, networks, flows, models, evaluation.
 
-from zoo import evaluation, likelihoods, models, networks, posteriors, priors
-
-__all__ = ["evaluation", "likelihoods", "models", "networks", "posteriors", "priors"]
+Import the subpackages you use (`from zoo import priors`); this package does not
+import them all, so that using one part does not load (or, under Bazel, depend
+on) the others.
+"""

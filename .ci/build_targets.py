@@ -11,6 +11,7 @@ TEST_SETTINGS below.
 
 import ast
 import os
+import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -139,7 +140,12 @@ def main(argv):
     if "--check" in argv:
         current = open(path).read() if os.path.exists(path) else ""
         if current != content:
-            print("BUILD is stale: run `python .ci/build_targets.py` and commit it.")
+            names = lambda text: set(re.findall(r'^    name = "(\w+)",$', text, flags=re.M))
+            missing, extra = names(content) - names(current), names(current) - names(content)
+            print("BUILD is stale: run `python .ci/build_targets.py` and commit it."
+                  + (f"\n  targets missing from BUILD: {sorted(missing)}" if missing else "")
+                  + (f"\n  targets without their file: {sorted(extra)}" if extra else "")
+                  + ("" if missing or extra else "\n  (a target's srcs or deps changed)"))
             return 1
         print("BUILD is up to date.")
         return 0

@@ -22,7 +22,13 @@ class FlowPrior(Prior):
     `initialize_from_data`.
     """
 
-    initialization_examples = 1000
+    ACTNORM_EXAMPLES = 1000
+
+    @property
+    def initialization_examples(self):
+        """Posterior samples for the steps with data-dependent init (0 if none has it)."""
+        needs_data = any(hasattr(step, "initialize") for step in self.flow.steps)
+        return self.ACTNORM_EXAMPLES if needs_data else 0
 
     def __init__(self, latent_shape, **kwargs):
         super().__init__(latent_shape, **kwargs)

@@ -42,8 +42,6 @@ class MAFPrior(FlowPrior):
     https://arxiv.org/abs/1611.02731
     """
 
-    initialization_examples = 0
-
     def __init__(self, latent_shape, num_steps=4, hidden_units=(640, 640, 640),
                  shift_only=True, **kwargs):
         super().__init__(latent_shape, **kwargs)

@@ -1,5 +1,10 @@
-"""SavedModel export and the pretrained-model registry.
+"""SavedModel export (TF Serving layout, validated signatures) and the pretrained registry.
 
-Not built yet: exports with encode/decode/log_likelihood/sample signatures
-arrive with the serving work (see README, "Status").
+    import savedmodels
+    savedmodels.list()                           # what is available, with metrics
+    pretrained = savedmodels.load("vae_standard_static_mnist")
+    pretrained.signatures["log_likelihood"](x=x, num_samples=tf.constant(1000))
+    pretrained.metrics["test_log_likelihood"]
+
+Exports: `python -m savedmodels.export` (see `savedmodels/export.py`).
 """

@@ -8,6 +8,8 @@ Running the same command again resumes from the workdir's last checkpoint.
 
 import dataclasses
 import json
+import shlex
+import sys
 
 from absl import app, flags
 
@@ -53,8 +55,9 @@ def resolve_config(flag_values):
 def main(argv):
     del argv
     config = resolve_config(FLAGS)
+    command = shlex.join(["python", "-m", "trainers.train"] + sys.argv[1:])
     results = training.train_and_evaluate(config, FLAGS.workdir, FLAGS.data_dir,
-                                          verbose=FLAGS.verbose)
+                                          verbose=FLAGS.verbose, command=command)
     print(json.dumps(results, indent=2, sort_keys=True))
 
 

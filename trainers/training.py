@@ -1,7 +1,8 @@
 """Runs one experiment in a workdir: data, model, `fit` with callbacks, evaluation.
 
 Workdir layout:
-    config.json                  the resolved ExperimentConfig
+    config.json                  the resolved ExperimentConfig, the data dir and the
+                                 command of the latest run
     checkpoints/state.json       last completed epoch, best value, patience counter
     checkpoints/ckpt-N.weights.h5  weights + optimizer state after epoch N
     checkpoints/best.keras       the model at the best validation loss
@@ -22,7 +23,8 @@ from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation
 from zoo.models import build_model
 
-__all__ = ["compiled_model", "evaluate_workdir", "load_workdir_config", "train_and_evaluate"]
+__all__ = ["compiled_model", "evaluate_workdir", "load_workdir_command", "load_workdir_config",
+           "train_and_evaluate"]
 
 CONFIG = "config.json"
 CHECKPOINTS = "checkpoints"
@@ -38,7 +40,13 @@ def load_workdir_config(workdir):
     return config_from_dict(saved["experiment"]), saved.get("data_dir")
 
 
-def _save_workdir_config(workdir, config, data_dir):
+def load_workdir_command(workdir):
+    """The command line of the workdir's latest training run (None if not recorded)."""
+    with open(os.path.join(workdir, CONFIG)) as f:
+        return json.load(f).get("command")
+
+
+def _save_workdir_config(workdir, config, data_dir, command=None):
     """Saves the config; a workdir holding a different model or dataset is refused."""
     path = os.path.join(workdir, CONFIG)
     if os.path.exists(path):
@@ -47,7 +55,8 @@ def _save_workdir_config(workdir, config, data_dir):
             raise ValueError(
                 f"{workdir} holds a run of a different model or dataset "
                 f"({previous.name}: {previous.model}, {previous.data}); use a new --workdir.")
-    payload = {"experiment": dataclasses.asdict(config), "data_dir": data_dir}
+    payload = {"experiment": dataclasses.asdict(config), "data_dir": data_dir,
+               "command": command}
     with open(path + ".tmp", "w") as f:
         json.dump(payload, f, indent=2, sort_keys=True)
     os.replace(path + ".tmp", path)
@@ -64,14 +73,16 @@ def compiled_model(config, image_shape):
     return model
 
 
-def train_and_evaluate(config, workdir, data_dir=None, verbose=1):
+def train_and_evaluate(config, workdir, data_dir=None, verbose=1, command=None):
     """Trains `config` in `workdir` (resuming its checkpoint if any) and evaluates.
+
+    `command`, the command line that asked for it, is recorded in config.json.
 
     Returns:
         The evaluation dict also written to `<workdir>/evaluation.json`.
     """
     os.makedirs(os.path.join(workdir, CHECKPOINTS), exist_ok=True)
-    _save_workdir_config(workdir, config, data_dir)
+    _save_workdir_config(workdir, config, data_dir, command)
     train_cfg = config.train
     splits = datasets.load_splits(config.data.name, data_dir,
                                   validation_size=config.data.validation_size)

@@ -19,6 +19,9 @@ class BernoulliLikelihood(Likelihood):
     logit (no clamping of probabilities as in some reference code).
     """
 
+    value_range = (0.0, 1.0)
+    support_description = "binary values, 0 or 1"
+
     def __init__(self, event_shape, seed=None, **kwargs):
         super().__init__(event_shape, **kwargs)
         self.seed = seed
@@ -35,6 +38,12 @@ class BernoulliLikelihood(Likelihood):
 
     def mean(self, features):
         return tf.sigmoid(self.logits(features))
+
+    def parameters(self, features):
+        return {"logits": self.logits(features)}
+
+    def on_support(self, x):
+        return tf.reduce_all(tf.logical_or(tf.equal(x, 0.0), tf.equal(x, 1.0)))
 
     def sample(self, features, seed=None):
         probs = self.mean(features)

@@ -55,6 +55,9 @@ class DiscretizedLogisticMixtureLikelihood(Likelihood):
     """
 
     MIN_LOG_SCALE = -7.0
+    value_range = (0.0, 1.0)
+    # A data value may be off its level k / (B - 1) by float rounding, not more.
+    LEVEL_TOLERANCE = 1e-3
 
     def __init__(self, event_shape, num_components=1, num_bins=256, seed=None, **kwargs):
         super().__init__(event_shape, params_per_dim=3 * int(num_components), **kwargs)
@@ -67,6 +70,20 @@ class DiscretizedLogisticMixtureLikelihood(Likelihood):
         """(logits, loc, log_scale), each `[..., batch, *event_shape, M]`."""
         logits, loc, log_scale = tf.split(self.params(features), 3, axis=-1)
         return logits, loc, tf.maximum(log_scale, self.MIN_LOG_SCALE)
+
+    @property
+    def support_description(self):
+        return f"gray levels k / {self.num_bins - 1} for integers k in [0, {self.num_bins - 1}]"
+
+    def on_support(self, x):
+        levels = tf.cast(x, tf.float32) * (self.num_bins - 1)
+        return tf.reduce_all(
+            (tf.abs(levels - tf.round(levels)) <= self.LEVEL_TOLERANCE)
+            & (x >= 0.0) & (x <= 1.0))
+
+    def parameters(self, features):
+        logits, loc, log_scale = self.mixture_params(features)
+        return {"mixture_logits": logits, "loc": loc, "log_scale": log_scale}
 
     def _log_prob_per_dim(self, x, features):
         logits, loc, log_scale = self.mixture_params(features)

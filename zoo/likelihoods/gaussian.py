@@ -41,6 +41,11 @@ class GaussianLikelihood(Likelihood):
     def mean(self, features):
         return self.params(features)[..., 0]
 
+    def parameters(self, features):
+        loc = self.mean(features)
+        return {"loc": loc, "scale": tf.broadcast_to(
+            tf.exp(tf.cast(self.log_scale, loc.dtype)), tf.shape(loc))}
+
     def log_prob(self, x, features):
         loc = self.mean(features)
         log_scale = tf.cast(self.log_scale, loc.dtype)

@@ -23,12 +23,21 @@ class Likelihood(keras.layers.Layer):
         log_prob(x, features) -> [..., batch]: log p(x | z) in nats.
         mean(features) -> [..., batch, *event_shape].
         sample(features, seed=None) -> [..., batch, *event_shape].
+        parameters(features) -> {name: tensor}: the distribution's parameters.
+        value_range: (low, high) of the data, or None for any real value.
+        on_support(x) -> bool scalar: every value of x is one the likelihood
+            gives mass (or density) to, e.g. 0 or 1 for a Bernoulli. A
+            log-likelihood of other values would be a number without meaning,
+            so exported models refuse them (`support_description` says why).
 
     Args:
         event_shape: shape of one data point, e.g. `(28, 28, 1)`.
         params_per_dim: outputs of the projection per data dimension.
         kernel_initializer: of the projection.
     """
+
+    value_range = None
+    support_description = "any real value"
 
     def __init__(self, event_shape, params_per_dim=1, kernel_initializer=None,
                  **kwargs):
@@ -77,6 +86,12 @@ class Likelihood(keras.layers.Layer):
 
     def sample(self, features, seed=None):
         raise NotImplementedError
+
+    def parameters(self, features):
+        raise NotImplementedError
+
+    def on_support(self, x):
+        return tf.constant(True)
 
     def _sum_event(self, values):
         """Sums `[..., *event_shape]` over the event dimensions."""

@@ -113,11 +113,26 @@ class VAE(keras.Model):
             log p(x) ~= logsumexp_s [log p(x|z_s) + log p(z_s) - log q(z_s|x)] - log S,
             z_s ~ q(z | x), s = 1..S
 
-        The S samples are drawn `chunk_size` at a time and folded into a running
-        log-sum-exp, so memory grows with `chunk_size * batch`, not with S. The
-        encoder runs once per call. The estimate is a stochastic lower bound of
-        log p(x) whose gap shrinks as S grows (Burda et al., 2016), and its
-        expectation is at least the ELBO.
+        The estimate is a stochastic lower bound of log p(x) whose gap shrinks as
+        S grows (Burda et al., 2016), and its expectation is at least the ELBO.
+        Arguments as in `importance_estimates`.
+
+        #### References
+        Burda, Grosse, Salakhutdinov. Importance Weighted Autoencoders.
+        https://arxiv.org/abs/1509.00519
+        """
+        return self.importance_estimates(x, num_samples, chunk_size, seed)["log_likelihood"]
+
+    def importance_estimates(self, x, num_samples=5000, chunk_size=500, seed=None):
+        """The IS log-likelihood and the ELBO from the same S posterior samples.
+
+        With log weights w_s = log p(x|z_s) + log p(z_s) - log q(z_s|x):
+            log_likelihood = logsumexp_s w_s - log S
+            elbo           = mean_s w_s   (the S-sample Monte Carlo ELBO)
+
+        The samples are drawn `chunk_size` at a time and folded into a running
+        log-sum-exp and sum, so memory grows with `chunk_size * batch`, not with
+        S. The encoder and the prior's distribution are built once per call.
 
         Args:
             x: `[batch, *event_shape]`.
@@ -126,9 +141,8 @@ class VAE(keras.Model):
             seed: None, an int or an int `[2]` tensor; chunk i uses
                 fold_in(seed, i).
 
-        #### References
-        Burda, Grosse, Salakhutdinov. Importance Weighted Autoencoders.
-        https://arxiv.org/abs/1509.00519
+        Returns:
+            {"log_likelihood": [batch], "elbo": [batch]}, nats.
         """
         x = tf.cast(x, self.compute_dtype)
         seed = zoo_random.as_seed(seed, self.seed_generator)
@@ -138,18 +152,22 @@ class VAE(keras.Model):
         features = self.encoder(x)
         prior_distribution = self.prior.distribution()
 
-        def body(i, running_lse):
+        def body(i, running_lse, running_sum):
             n = tf.minimum(chunk_size, num_samples - i * chunk_size)
             log_px_z, log_pz, log_qz_x = self._log_weights(
                 x, features, n, zoo_random.fold_in(seed, i), prior_distribution)
-            chunk_lse = tf.reduce_logsumexp(log_px_z + log_pz - log_qz_x, axis=0)
+            log_weights = log_px_z + log_pz - log_qz_x
+            chunk_lse = tf.reduce_logsumexp(log_weights, axis=0)
             # logsumexp of a stack handles the initial -inf exactly.
-            return i + 1, tf.reduce_logsumexp(tf.stack([running_lse, chunk_lse]), axis=0)
+            return (i + 1, tf.reduce_logsumexp(tf.stack([running_lse, chunk_lse]), axis=0),
+                    running_sum + tf.reduce_sum(log_weights, axis=0))
 
-        initial = tf.fill(tf.shape(x)[:1], tf.constant(-math.inf, self.compute_dtype))
-        _, lse = tf.while_loop(lambda i, _: i < num_chunks, body,
-                               (tf.constant(0), initial))
-        return lse - tf.math.log(tf.cast(num_samples, self.compute_dtype))
+        batch = tf.shape(x)[:1]
+        initial = (tf.constant(0), tf.fill(batch, tf.constant(-math.inf, self.compute_dtype)),
+                   tf.zeros(batch, self.compute_dtype))
+        _, lse, total = tf.while_loop(lambda i, *_: i < num_chunks, body, initial)
+        count = tf.cast(num_samples, self.compute_dtype)
+        return {"log_likelihood": lse - tf.math.log(count), "elbo": total / count}
 
     def encode(self, x, seed=None):
         """Posterior parameters and one sample: {"loc", "scale", "z"}, each `[batch, D]`."""

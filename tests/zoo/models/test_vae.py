@@ -87,6 +87,24 @@ def test_log_likelihood_is_logmeanexp_of_log_weights(linear_gaussian):
         ll.numpy(), scipy.special.logsumexp(log_w, axis=0) - np.log(50), rtol=1e-5)
 
 
+def test_importance_estimates_fold_chunks_into_logmeanexp_and_mean(linear_gaussian):
+    # 23 samples in chunks of 5 (the last one short): chunk i draws from
+    # fold_in(seed, i), so both estimates equal numpy on the concatenated weights.
+    w, b, sigma, x, _ = linear_gaussian
+    model = _linear_gaussian_vae(w, b, sigma, posterior_shift=0.4)
+    seed = tf.constant([3, 1], tf.int64)
+    estimates = model.importance_estimates(x, num_samples=23, chunk_size=5, seed=seed)
+    features, prior = model.encoder(x), model.prior.distribution()
+    log_w = np.concatenate([
+        sum(sign * t for sign, t in zip((1, 1, -1), model._log_weights(
+            x, features, n, zoo_random.fold_in(seed, i), prior))).numpy()
+        for i, n in enumerate([5, 5, 5, 5, 3])])
+    np.testing.assert_allclose(estimates["log_likelihood"].numpy(),
+                               scipy.special.logsumexp(log_w, axis=0) - np.log(23), rtol=1e-5)
+    np.testing.assert_allclose(estimates["elbo"].numpy(), log_w.mean(axis=0), rtol=1e-5)
+    assert np.all(estimates["log_likelihood"].numpy() >= estimates["elbo"].numpy())
+
+
 def _gated_forward(x, gated):
     affine = lambda dense: x @ dense.kernel.numpy() + dense.bias.numpy()
     return affine(gated.h) * scipy.special.expit(affine(gated.g))

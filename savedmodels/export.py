@@ -1,0 +1,231 @@
+"""Exports a trained model as a SavedModel in TF Serving's layout, atomically.
+
+    python -m savedmodels.export --workdir=DIR --export_base=DIR --name=NAME [--version=N]
+
+writes `<export_base>/<name>/<version>/` (tag `serve`) holding the signatures of
+`savedmodels.signatures`, and `assets.extra/zoo_export.json`: the signatures'
+documentation, the model's shapes, the experiment, its test metrics and the
+command that trained it. Without `--version` the next free integer is taken.
+
+Atomicity: the SavedModel is written into a hidden staging folder beside the
+versions (`.<version>.partial-XXXX`, a name TF Serving ignores), flushed to disk,
+and renamed to `<version>` in one step. A failed or killed export leaves at most
+a hidden folder, never a partial version; an existing version is never replaced
+(the export stops with an error naming the next free version).
+"""
+
+import dataclasses
+import datetime
+import json
+import os
+import shutil
+import tempfile
+
+import keras
+import tensorflow as tf
+
+from savedmodels.signatures import (
+    SERVING_DEFAULT,
+    ServingLimits,
+    serving_functions,
+    signature_docs,
+)
+
+__all__ = ["METADATA", "export_model", "export_workdir", "next_version", "read_metadata"]
+
+METADATA = os.path.join("assets.extra", "zoo_export.json")
+
+
+def next_version(model_dir):
+    """One more than the largest integer version in `model_dir` (1 if none)."""
+    versions = [int(n) for n in os.listdir(model_dir) if n.isdigit()] if os.path.isdir(
+        model_dir) else []
+    return max(versions, default=0) + 1
+
+
+def read_metadata(export_dir):
+    """The `zoo_export.json` of one exported version."""
+    with open(os.path.join(export_dir, METADATA)) as f:
+        return json.load(f)
+
+
+def _check_name(name):
+    if not name or name.startswith(".") or os.sep in name or name != name.strip():
+        raise ValueError(f"--name must be a plain folder name; got {name!r}.")
+
+
+def _fsync_tree(root):
+    """Flushes every file and folder under `root` to disk before the rename publishes it."""
+    for folder, _, files in os.walk(root):
+        for path in [os.path.join(folder, f) for f in files] + [folder]:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _write_savedmodel(model, path, limits):
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    functions = serving_functions(model, limits)
+    # The first endpoint also becomes "serving_default" (ExportArchive.write_out).
+    for name in [SERVING_DEFAULT] + [n for n in functions if n != SERVING_DEFAULT]:
+        fn, input_signature = functions[name]
+        archive.add_endpoint(name, fn, input_signature)
+    archive.write_out(path, verbose=False)
+
+
+def export_model(model, export_base, name, version=None, metadata=None,
+                 limits=ServingLimits()):
+    """Exports `model` to `<export_base>/<name>/<version>/`; returns that path.
+
+    Args:
+        model: a built zoo model (e.g. `zoo.models.VAE`).
+        export_base: TF Serving's base folder; `<export_base>/<name>` is its
+            `model_base_path`.
+        name: the model's name (a plain folder name).
+        version: a positive integer; None takes `next_version`.
+        metadata: a JSON-serializable dict merged into `zoo_export.json`
+            (experiment, metrics, training).
+        limits: `ServingLimits` of the signatures.
+
+    Raises:
+        FileExistsError: the version exists already.
+    """
+    _check_name(name)
+    model_dir = os.path.join(export_base, name)
+    os.makedirs(model_dir, exist_ok=True)
+    version = next_version(model_dir) if version is None else int(version)
+    if version < 1:
+        raise ValueError(f"The version must be a positive integer; got {version}.")
+    final = os.path.join(model_dir, str(version))
+    exists_error = lambda: FileExistsError(
+        f"{final} exists; an export never replaces a version. Pass another --version "
+        f"(the next free one is {next_version(model_dir)}) or remove it yourself.")
+    if os.path.exists(final):
+        raise exists_error()
+
+    staging = tempfile.mkdtemp(prefix=f".{version}.partial-", dir=model_dir)
+    try:
+        _write_savedmodel(model, staging, limits)
+        payload = {
+            "format_version": 1, "name": name, "version": version,
+            "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "tensorflow_version": tf.__version__, "keras_version": keras.__version__,
+            "serving_default": SERVING_DEFAULT,
+            "signatures": signature_docs(model, limits),
+            "limits": dataclasses.asdict(limits),
+            "model": {"class": type(model).__name__,
+                      "event_shape": list(model.event_shape),
+                      "latent_shape": list(model.latent_shape),
+                      "prior": type(model.prior).__name__,
+                      "likelihood": type(model.likelihood).__name__},
+            **(metadata or {}),
+        }
+        os.makedirs(os.path.dirname(os.path.join(staging, METADATA)), exist_ok=True)
+        with open(os.path.join(staging, METADATA), "w") as f:
+            json.dump(payload, f, indent=2, sort_keys=True)
+        # mkdtemp makes the folder private (0700); a server running as another
+        # user must be able to read the published version.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
+        _fsync_tree(staging)
+        if os.path.exists(final):
+            raise exists_error()
+        os.rename(staging, final)   # Atomic; refuses to replace a non-empty folder.
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    fd = os.open(model_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)    # The rename itself reaches the disk.
+    finally:
+        os.close(fd)
+    return final
+
+
+def _workdir_metadata(workdir, config, data_dir, training_command):
+    from trainers import callbacks
+
+    metadata = {
+        "experiment": dataclasses.asdict(config),
+        "dataset": config.data.name,
+        "paper_nll": config.paper_nll,
+        "source": {"workdir": os.path.abspath(workdir), "data_dir": data_dir,
+                   "checkpoint": os.path.join(
+                       "checkpoints", callbacks.CheckpointAndEarlyStopping.BEST)},
+    }
+    evaluation_path = os.path.join(workdir, "evaluation.json")
+    if os.path.exists(evaluation_path):
+        with open(evaluation_path) as f:
+            evaluation = json.load(f)
+        metric_keys = ("test_log_likelihood", "test_log_likelihood_stderr",
+                       "log_likelihood_num_samples", "log_likelihood_num_examples",
+                       "log_likelihood_examples", "test_elbo", "elbo_num_examples",
+                       "test_nll_bits_per_dim", "data_source", "units")
+        training_keys = ("epochs_trained", "best_epoch", "best_val_loss", "stopped_early",
+                         "train_seconds_this_run", "resumed_from_epoch")
+        metadata["metrics"] = {k: evaluation[k] for k in metric_keys if k in evaluation}
+        metadata["training"] = {k: evaluation[k] for k in training_keys if k in evaluation}
+    else:
+        metadata["metrics"] = None
+        metadata["training"] = {}
+    metadata["training"]["command"] = training_command
+    return metadata
+
+
+def export_workdir(workdir, export_base, name, version=None, training_command=None,
+                   limits=ServingLimits()):
+    """Exports the best model of a training workdir, with its experiment and metrics.
+
+    Args:
+        training_command: recorded as the command that trained the model; by
+            default the one the training program saved in the workdir.
+    """
+    from trainers import callbacks, training
+
+    config, data_dir = training.load_workdir_config(workdir)
+    best = os.path.join(workdir, training.CHECKPOINTS,
+                        callbacks.CheckpointAndEarlyStopping.BEST)
+    if not os.path.exists(best):
+        raise FileNotFoundError(f"{best} not found: no epoch has finished in {workdir}.")
+    model = keras.models.load_model(best, compile=False)
+    command = training_command or training.load_workdir_command(workdir)
+    return export_model(model, export_base, name, version,
+                        metadata=_workdir_metadata(workdir, config, data_dir, command),
+                        limits=limits)
+
+
+def main(argv):
+    del argv
+    from absl import flags
+
+    values = flags.FLAGS
+    path = export_workdir(values.workdir, values.export_base, values.name, values.version,
+                          training_command=values.training_command)
+    print(f"Exported {values.workdir} to {path}")
+
+
+def _define_flags():
+    # Defined only when run as a program, so that importing the library
+    # defines no flags.
+    from absl import flags
+
+    flags.DEFINE_string("workdir", None, "Training workdir (trainers.train --workdir).",
+                        required=True)
+    flags.DEFINE_string("export_base", None, "Base folder; the export goes to "
+                        "<export_base>/<name>/<version>/.", required=True)
+    flags.DEFINE_string("name", None, "Model name: TF Serving's model_name.", required=True)
+    flags.DEFINE_integer("version", None, "Version (positive integer); default: the next free.")
+    flags.DEFINE_string("training_command", None,
+                        "Recorded as the command that trained the model (default: the one "
+                        "saved in the workdir).")
+
+
+if __name__ == "__main__":
+    from absl import app
+
+    _define_flags()
+    app.run(main)

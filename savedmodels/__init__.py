@@ -4,7 +4,26 @@
     savedmodels.list()                           # what is available, with metrics
     pretrained = savedmodels.load("vae_standard_static_mnist")
     pretrained.signatures["log_likelihood"](x=x, num_samples=tf.constant(1000))
-    pretrained.metrics["test_log_likelihood"]
+    pretrained.metrics["test_log_likelihood"]    # nats
 
 Exports: `python -m savedmodels.export` (see `savedmodels/export.py`).
+
+The two functions import the registry when called, so that running
+`python -m savedmodels.export` does not import that module twice.
 """
+
+__all__ = ["list", "load"]
+
+
+def list(directory=None):  # noqa: A001 (the registry's verb; shadows the builtin only here)
+    """One summary dict per pretrained model: see `savedmodels.pretrained.list_pretrained`."""
+    from savedmodels import pretrained
+
+    return pretrained.list_pretrained(directory)
+
+
+def load(name, version=None, directory=None):
+    """A loaded pretrained export with its metadata: see `savedmodels.pretrained.load`."""
+    from savedmodels import pretrained
+
+    return pretrained.load(name, version, directory)

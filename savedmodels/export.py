@@ -66,8 +66,10 @@ def _fsync_tree(root):
 
 
 def _write_savedmodel(model, path, limits):
+    # Not `archive.track(model)`: the archive saves the variables its endpoints
+    # use anyway, and tracking the model would store every weight a second time
+    # (as Keras variables beside the tf.Variables under them).
     archive = keras.export.ExportArchive()
-    archive.track(model)
     functions = serving_functions(model, limits)
     # The first endpoint also becomes "serving_default" (ExportArchive.write_out).
     for name in [SERVING_DEFAULT] + [n for n in functions if n != SERVING_DEFAULT]:

@@ -1,0 +1,106 @@
+"""The pretrained-model registry: exports shipped in `savedmodels/pretrained/`.
+
+The folder is a TF Serving base path: `pretrained/<name>/<version>/` is an
+export of `savedmodels.export`, whose `assets.extra/zoo_export.json` records
+the dataset, the test metrics (log-likelihood, its standard error and the
+importance samples used), the training budget and the command that trained
+it. The registry is that folder: there is no second index to fall out of date.
+
+    savedmodels.list()                       # [{"name": ..., "test_log_likelihood": ...}]
+    model = savedmodels.load("vae_standard_static_mnist")
+    model.signatures["encode"](x=images)     # loaded with tf.saved_model.load
+    model.metrics["test_log_likelihood"]     # nats
+"""
+
+import dataclasses
+import os
+from typing import Any, Dict
+
+import tensorflow as tf
+
+from savedmodels.export import read_metadata
+
+__all__ = ["PRETRAINED_DIR", "Pretrained", "list_pretrained", "load"]
+
+PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained")
+
+
+@dataclasses.dataclass(frozen=True)
+class Pretrained:
+    """A loaded pretrained export.
+
+    Attributes:
+        name, version: its registry name and export version.
+        path: the export's folder.
+        model: the object `tf.saved_model.load` returns (`.signatures[...]`).
+        metadata: its `zoo_export.json`.
+    """
+
+    name: str
+    version: int
+    path: str
+    model: Any
+    metadata: Dict[str, Any]
+
+    @property
+    def signatures(self):
+        return self.model.signatures
+
+    @property
+    def metrics(self):
+        """Test metrics: test_log_likelihood (nats), its stderr, the samples and examples used."""
+        return self.metadata.get("metrics") or {}
+
+
+def _versions(model_dir):
+    return sorted(int(n) for n in os.listdir(model_dir)
+                  if n.isdigit() and os.path.isdir(os.path.join(model_dir, n)))
+
+
+def _names(directory):
+    if not os.path.isdir(directory):
+        return []
+    return sorted(n for n in os.listdir(directory)
+                  if not n.startswith(".") and _versions(os.path.join(directory, n)))
+
+
+def list_pretrained(directory=None):
+    """One summary dict per pretrained model (its latest version), sorted by name."""
+    directory = directory or PRETRAINED_DIR
+    summaries = []
+    for name in _names(directory):
+        versions = _versions(os.path.join(directory, name))
+        metadata = read_metadata(os.path.join(directory, name, str(versions[-1])))
+        metrics = metadata.get("metrics") or {}
+        training = metadata.get("training") or {}
+        summaries.append({
+            "name": name, "version": versions[-1], "versions": versions,
+            "dataset": metadata.get("dataset"),
+            "test_log_likelihood": metrics.get("test_log_likelihood"),
+            "test_log_likelihood_stderr": metrics.get("test_log_likelihood_stderr"),
+            "log_likelihood_num_samples": metrics.get("log_likelihood_num_samples"),
+            "log_likelihood_num_examples": metrics.get("log_likelihood_num_examples"),
+            "epochs_trained": training.get("epochs_trained"),
+            "paper_nll": metadata.get("paper_nll"),
+        })
+    return summaries
+
+
+def load(name, version=None, directory=None):
+    """Loads a pretrained export (the latest version unless `version` is given).
+
+    Raises:
+        KeyError: no model or version of that name; the message lists what exists.
+    """
+    directory = directory or PRETRAINED_DIR
+    names = _names(directory)
+    if name not in names:
+        raise KeyError(f"No pretrained model {name!r} in {directory}; available: "
+                       f"{', '.join(names) or 'none'}.")
+    versions = _versions(os.path.join(directory, name))
+    version = versions[-1] if version is None else int(version)
+    if version not in versions:
+        raise KeyError(f"{name!r} has no version {version}; available: {versions}.")
+    path = os.path.join(directory, name, str(version))
+    return Pretrained(name=name, version=version, path=path,
+                      model=tf.saved_model.load(path), metadata=read_metadata(path))

@@ -1,0 +1,212 @@
+"""Exports of every prior: loaded-versus-in-memory parity, loading without project code,
+the TF Serving layout, atomic writes and the metadata."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorflow.core.protobuf import saved_model_pb2
+
+from savedmodels import export
+from zoo import priors
+from zoo.models import build_gated_mlp_vae
+
+# Tiny models of every prior that has landed (the VampPrior both ways).
+PRIOR_CONFIGS = {
+    "standard": None,
+    "mog": priors.MixtureOfGaussiansPriorConfig(num_components=5, trainable_mixture_weights=True),
+    "vamp": priors.VampPriorConfig(num_components=6, trainable_mixture_weights=True),
+    "vamp_data": priors.VampPriorConfig(num_components=6, pseudo_inputs="data"),
+    "realnvp": priors.RealNVPPriorConfig(num_blocks=2, hidden_units=(8,)),
+    "maf": priors.MAFPriorConfig(num_steps=2, hidden_units=(12,), shift_only=False),
+}
+IMAGE_SHAPE = (4, 4, 1)
+LATENT_DIM = 3
+
+
+def tiny_vae(prior_name, likelihood="bernoulli", seed=1):
+    model = build_gated_mlp_vae(IMAGE_SHAPE, latent_dim=LATENT_DIM, hidden_units=(8,),
+                                prior=prior_name.split("_")[0],
+                                prior_config=PRIOR_CONFIGS[prior_name],
+                                likelihood=likelihood, seed=seed)
+    if model.initialization_examples:
+        model.initialize_from_data(binary_images(40, seed=9), seed=3)
+    return model
+
+
+def binary_images(n, seed=0):
+    return (np.random.RandomState(seed).rand(n, *IMAGE_SHAPE) > 0.5).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    """{prior name: (in-memory model, loaded export, export dir)}."""
+    base = str(tmp_path_factory.mktemp("exports"))
+    result = {}
+    for name in PRIOR_CONFIGS:
+        model = tiny_vae(name)
+        path = export.export_model(model, base, name)
+        result[name] = (model, tf.saved_model.load(path), path)
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(PRIOR_CONFIGS))
+def test_every_signature_matches_the_in_memory_model(name, exports):
+    model, loaded, _ = exports[name]
+    x = binary_images(5, seed=1)
+    assert set(loaded.signatures) == {"encode", "decode", "log_likelihood", "sample",
+                                      "serving_default"}
+
+    encoded = loaded.signatures["encode"](x=x)
+    expected = model.encode(x, seed=0)
+    for key in ("loc", "scale", "z"):
+        np.testing.assert_allclose(encoded[key], expected[key], rtol=0, atol=1e-6)
+    default = loaded.signatures["serving_default"](x=x)
+    np.testing.assert_array_equal(default["z"], encoded["z"])
+
+    z = np.random.RandomState(2).randn(5, LATENT_DIM).astype(np.float32)
+    decoded = loaded.signatures["decode"](z=z)
+    features = model.decoder(z)
+    np.testing.assert_allclose(decoded["mean"], model.likelihood.mean(features), atol=1e-6)
+    np.testing.assert_allclose(decoded["logits"], model.likelihood.logits(features), atol=1e-5)
+
+    # 250 samples: three chunks of the export's 100, the last one short.
+    estimates = loaded.signatures["log_likelihood"](x=x, num_samples=tf.constant(250))
+    expected = model.importance_estimates(x, 250, chunk_size=100, seed=0)
+    for key in ("log_likelihood", "elbo"):
+        np.testing.assert_allclose(estimates[key], expected[key], rtol=1e-5)
+    assert np.all(estimates["log_likelihood"].numpy() >= estimates["elbo"].numpy())
+
+    sample = lambda seed: loaded.signatures["sample"](num_samples=tf.constant(7),
+                                                       seed=tf.constant(seed, tf.int64))
+    first, again, other = sample(11), sample(11), sample(12)
+    for key in ("x", "z", "mean"):
+        np.testing.assert_array_equal(first[key], again[key])
+    assert not np.allclose(first["z"], other["z"])
+    expected = model.sample(7, seed=11)
+    np.testing.assert_allclose(first["z"], expected["z"], atol=1e-6)
+    np.testing.assert_allclose(first["mean"], expected["mean"], atol=1e-6)
+    np.testing.assert_array_equal(first["x"], expected["x"])
+    assert first["x"].shape == (7,) + IMAGE_SHAPE and first["z"].shape == (7, LATENT_DIM)
+
+
+def test_exports_load_and_run_without_the_project_code(exports, tmp_path):
+    # A fresh interpreter outside the repository, with no PYTHONPATH: it must
+    # not import (nor be able to import) zoo, and gets the parent's numbers.
+    expected = {}
+    x = binary_images(3, seed=4)
+    np.save(tmp_path / "x.npy", x)
+    for name, (_, loaded, path) in exports.items():
+        expected[name] = {
+            "z": loaded.signatures["encode"](x=x)["z"].numpy().tolist(),
+            "ll": loaded.signatures["log_likelihood"](
+                x=x, num_samples=tf.constant(20))["log_likelihood"].numpy().tolist()}
+    script = textwrap.dedent("""
+        import json, sys
+        import numpy as np
+        import tensorflow as tf
+        x = np.load(sys.argv[1])
+        out = {}
+        for name, path in json.loads(sys.argv[2]).items():
+            loaded = tf.saved_model.load(path)
+            out[name] = {
+                "z": loaded.signatures["encode"](x=x)["z"].numpy().tolist(),
+                "ll": loaded.signatures["log_likelihood"](
+                    x=x, num_samples=tf.constant(20))["log_likelihood"].numpy().tolist()}
+        try:
+            import zoo  # noqa: F401
+            out["zoo_importable"] = True
+        except ImportError:
+            out["zoo_importable"] = False
+        print(json.dumps(out))
+    """)
+    paths = {name: path for name, (_, _, path) in exports.items()}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "x.npy"), json.dumps(paths)],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out.pop("zoo_importable") is False
+    for name in paths:
+        np.testing.assert_allclose(out[name]["z"], expected[name]["z"], atol=1e-6)
+        np.testing.assert_allclose(out[name]["ll"], expected[name]["ll"], rtol=1e-5)
+
+
+def test_tf_serving_layout_and_metadata(exports):
+    model, _, path = exports["vamp"]
+    assert os.path.basename(path) == "1"
+    assert sorted(os.listdir(os.path.dirname(path))) == ["1"]   # no staging left behind
+    for required in ("saved_model.pb", "variables", export.METADATA):
+        assert os.path.exists(os.path.join(path, required))
+    metadata = export.read_metadata(path)
+    assert metadata["serving_default"] == "encode"
+    assert metadata["model"]["event_shape"] == list(IMAGE_SHAPE)
+    assert metadata["model"]["latent_shape"] == [LATENT_DIM]
+    assert metadata["model"]["prior"] == "VampPrior"
+    assert metadata["limits"]["max_log_likelihood_samples"] == 10_000
+    assert metadata["signatures"]["encode"]["inputs"]["x"] == (
+        "float32 [batch, 4, 4, 1], values in [0, 1]")
+    assert "binary values, 0 or 1" in metadata["signatures"]["log_likelihood"]["inputs"]["x"]
+    # The tag TF Serving loads.
+    saved_model = saved_model_pb2.SavedModel()
+    with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+        saved_model.ParseFromString(f.read())
+    assert [list(g.meta_info_def.tags) for g in saved_model.meta_graphs] == [["serve"]]
+
+
+def test_versions_count_up_and_an_existing_one_is_never_replaced(tmp_path):
+    model = tiny_vae("standard")
+    base = str(tmp_path)
+    first = export.export_model(model, base, "m")
+    second = export.export_model(model, base, "m")
+    assert [os.path.basename(first), os.path.basename(second)] == ["1", "2"]
+    with open(os.path.join(first, "saved_model.pb"), "rb") as f:
+        before = f.read()
+    with pytest.raises(FileExistsError, match=r"m/1 exists.*next free one is 3"):
+        export.export_model(model, base, "m", version=1)
+    with open(os.path.join(first, "saved_model.pb"), "rb") as f:
+        assert f.read() == before
+    assert export.export_model(model, base, "m", version=7).endswith(os.path.join("m", "7"))
+    assert export.next_version(os.path.join(base, "m")) == 8
+    for bad_name in ("", "a/b", ".hidden"):
+        with pytest.raises(ValueError, match="plain folder name"):
+            export.export_model(model, base, bad_name)
+    with pytest.raises(ValueError, match="positive integer"):
+        export.export_model(model, base, "m", version=0)
+
+
+def test_an_export_failing_midway_leaves_the_previous_version_and_nothing_partial(
+        tmp_path, monkeypatch):
+    model = tiny_vae("vamp")
+    base = str(tmp_path)
+    good = export.export_model(model, base, "m")
+    x = binary_images(2)
+    expected = tf.saved_model.load(good).signatures["encode"](x=x)["loc"].numpy()
+
+    real_save = tf.saved_model.save
+
+    def save_then_fail(obj, path, *args, **kwargs):
+        real_save(obj, path, *args, **kwargs)       # A complete-looking SavedModel...
+        with open(os.path.join(path, "variables", "half-written"), "w") as f:
+            f.write("x")
+        raise OSError("disk full")                  # ...and then the writer fails.
+
+    monkeypatch.setattr(tf.saved_model, "save", save_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        export.export_model(model, base, "m")
+    monkeypatch.undo()
+
+    assert sorted(os.listdir(os.path.join(base, "m"))) == ["1"]
+    np.testing.assert_array_equal(
+        tf.saved_model.load(good).signatures["encode"](x=x)["loc"], expected)
+    # A staging folder left by a killed export is hidden from TF Serving and
+    # from the version count, and does not stop the next export.
+    os.makedirs(os.path.join(base, "m", ".2.partial-killed", "variables"))
+    assert export.export_model(model, base, "m").endswith(os.path.join("m", "2"))

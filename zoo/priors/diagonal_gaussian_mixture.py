@@ -43,6 +43,13 @@ class DiagonalGaussianMixture(tfd.MixtureSameFamily):
             validate_args=validate_args, name=name)
         self._parameters = parameters
 
+    @classmethod
+    def _parameter_properties(cls, dtype, num_classes=None):
+        # The K components are part of one (batchless) distribution.
+        return dict(loc=tfp.util.ParameterProperties(event_ndims=2),
+                    scale=tfp.util.ParameterProperties(event_ndims=2),
+                    logits=tfp.util.ParameterProperties(event_ndims=1))
+
     def _log_prob(self, z):
         scale = self._mixture_scale
         # Centring both sides on the mean component keeps the expanded terms

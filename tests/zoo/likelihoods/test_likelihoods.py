@@ -53,3 +53,33 @@ def test_gaussian_log_prob_matches_scipy():
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_support_value_range_and_parameters_of_each_likelihood():
+    features = np.random.RandomState(0).randn(3, 5).astype(np.float32)
+    bernoulli = likelihoods.BernoulliLikelihood((2, 2, 1))
+    logistic = likelihoods.DiscretizedLogisticMixtureLikelihood((2, 2, 1), num_components=2)
+    gaussian = likelihoods.GaussianLikelihood((2, 2, 1))
+    for lik in (bernoulli, logistic, gaussian):
+        lik.build((None, 5))
+    on = lambda lik, values: bool(lik.on_support(tf.constant(values, tf.float32)))
+
+    assert bernoulli.value_range == (0.0, 1.0)
+    assert on(bernoulli, [0.0, 1.0, 1.0]) and not on(bernoulli, [0.0, 0.5])
+    levels = np.arange(256) / 255.0
+    assert logistic.value_range == (0.0, 1.0)
+    assert on(logistic, levels) and not on(logistic, levels + 0.3 / 255)
+    assert not on(logistic, [256 / 255.0])                  # a level past the last bin
+    assert "k / 255" in logistic.support_description
+    assert gaussian.value_range is None and on(gaussian, [-3.0, 1e6])
+
+    np.testing.assert_allclose(bernoulli.parameters(features)["logits"],
+                               bernoulli.logits(features))
+    logits, loc, log_scale = logistic.mixture_params(features)
+    params = logistic.parameters(features)
+    for name, expected in (("mixture_logits", logits), ("loc", loc), ("log_scale", log_scale)):
+        np.testing.assert_allclose(params[name], expected)
+        assert params[name].shape == (3, 2, 2, 1, 2)
+    params = gaussian.parameters(features)
+    np.testing.assert_allclose(params["loc"], gaussian.mean(features))
+    np.testing.assert_allclose(params["scale"], np.ones((3, 2, 2, 1)))

@@ -1,0 +1,79 @@
+"""The pretrained registry: savedmodels.list() and savedmodels.load(), on a temporary
+registry and on the exports shipped in savedmodels/pretrained/."""
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import savedmodels
+from savedmodels import export
+from zoo.models import build_gated_mlp_vae
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    directory = str(tmp_path_factory.mktemp("pretrained"))
+    model = build_gated_mlp_vae((4, 4, 1), latent_dim=2, hidden_units=(8,), seed=0)
+    metadata = lambda ll: {"dataset": "static_mnist", "paper_nll": 88.56,
+                           "metrics": {"test_log_likelihood": ll,
+                                       "log_likelihood_num_samples": 1000},
+                           "training": {"epochs_trained": 3, "command": "python -m ..."}}
+    export.export_model(model, directory, "b_model", metadata=metadata(-90.0))
+    export.export_model(model, directory, "b_model", metadata=metadata(-89.0))
+    export.export_model(model, directory, "a_model", metadata=metadata(-95.5))
+    os.makedirs(os.path.join(directory, "a_model", ".2.partial-abc"))   # a killed export
+    os.makedirs(os.path.join(directory, "empty_model"))                 # no version yet
+    return directory
+
+
+def test_list_summarizes_the_latest_version_of_each_model(registry):
+    listing = savedmodels.list(registry)
+    assert [entry["name"] for entry in listing] == ["a_model", "b_model"]
+    a, b = listing
+    assert (a["version"], a["versions"], a["test_log_likelihood"]) == (1, [1], -95.5)
+    assert (b["version"], b["versions"], b["test_log_likelihood"]) == (2, [1, 2], -89.0)
+    assert b["log_likelihood_num_samples"] == 1000 and b["epochs_trained"] == 3
+    assert b["dataset"] == "static_mnist" and b["paper_nll"] == 88.56
+
+
+def test_load_returns_the_export_and_its_metrics(registry):
+    latest = savedmodels.load("b_model", directory=registry)
+    assert latest.version == 2 and latest.metrics["test_log_likelihood"] == -89.0
+    assert latest.metadata["training"]["command"] == "python -m ..."
+    first = savedmodels.load("b_model", version=1, directory=registry)
+    assert first.metrics["test_log_likelihood"] == -90.0
+    z = first.signatures["encode"](x=tf.zeros((2, 4, 4, 1)))["z"]
+    assert z.shape == (2, 2)
+    with pytest.raises(KeyError, match=r"No pretrained model 'c_model'.*a_model, b_model"):
+        savedmodels.load("c_model", directory=registry)
+    with pytest.raises(KeyError, match=r"'b_model' has no version 3; available: \[1, 2\]"):
+        savedmodels.load("b_model", version=3, directory=registry)
+
+
+SHIPPED = {"vae_standard_static_mnist": (-91.39, 88.56), "vae_vamp_static_mnist": (-87.49, 85.57)}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_shipped_exports_load_with_their_recorded_metrics(name):
+    listing = {entry["name"]: entry for entry in savedmodels.list()}
+    recorded_ll, paper_nll = SHIPPED[name]
+    assert listing[name]["test_log_likelihood"] == pytest.approx(recorded_ll, abs=0.005)
+    assert listing[name]["paper_nll"] == paper_nll
+    assert listing[name]["log_likelihood_num_samples"] == 1000
+    assert listing[name]["log_likelihood_num_examples"] == 10_000
+    assert listing[name]["epochs_trained"] == 50
+
+    pretrained = savedmodels.load(name)
+    assert f"--experiment={name}" in pretrained.metadata["training"]["command"]
+    assert pretrained.metadata["experiment"]["name"] == name
+    x = (np.random.RandomState(0).rand(3, 28, 28, 1) > 0.8).astype(np.float32)
+    encoded = pretrained.signatures["encode"](x=x)
+    assert encoded["z"].shape == (3, 40)
+    estimates = pretrained.signatures["log_likelihood"](x=x, num_samples=tf.constant(50))
+    ll, elbo = estimates["log_likelihood"].numpy(), estimates["elbo"].numpy()
+    assert np.all(np.isfinite(ll)) and np.all(ll >= elbo) and np.all(ll < 0)
+    sample = pretrained.signatures["sample"](num_samples=tf.constant(2),
+                                             seed=tf.constant(0, tf.int64))
+    assert set(np.unique(sample["x"])) <= {0.0, 1.0}

@@ -26,6 +26,18 @@ TEST_SETTINGS = {
     },
     "tests/zoo/models/test_vae.py": {"size": "medium"},
     "tests/zoo/models/test_vae_priors.py": {"size": "medium"},
+    "tests/savedmodels/test_export.py": {"size": "medium"},
+    "tests/savedmodels/test_cc_loader.py": {"size": "medium"},
+    "tests/savedmodels/test_export_program.py": {
+        "size": "large", "tags": ["slow"],
+        "extra_deps": ["trainers_train"],  # run as a subprocess
+    },
+}
+
+# Files a library reads at run time; "data_glob" patterns become glob([...]).
+LIBRARY_SETTINGS = {
+    "savedmodels/cc_loader.py": {"data": ["savedmodels/cc/run_signatures.cc"]},
+    "savedmodels/pretrained.py": {"data_glob": ["savedmodels/pretrained/**"]},
 }
 
 HEADER = """\
@@ -97,7 +109,9 @@ def deps_of(path, modules):
 def render(kind, name, fields):
     lines = [f"{kind}(", f'    name = "{name}",']
     for key, value in fields:
-        if isinstance(value, list):
+        if key == "data_glob":
+            lines.append(f"    data = glob({value!r}),".replace("'", '"'))
+        elif isinstance(value, list):
             lines.append(f"    {key} = [")
             lines += [f'        "{v}",' for v in value]
             lines.append("    ],")
@@ -116,8 +130,14 @@ def build_file():
         deps = [f":{d}" for d in deps_of(path, modules)]
         is_test = os.path.basename(path).startswith("test_")
         if not is_test:
-            blocks.append(render("py_library", name, [("srcs", [path]), ("deps", deps)]))
+            settings = LIBRARY_SETTINGS.get(path, {})
+            data = [(key, settings[key]) for key in ("data", "data_glob") if key in settings]
+            blocks.append(render("py_library", name, [("srcs", [path]), *data, ("deps", deps)]))
             continue
+        if "pytest.main(" not in open(os.path.join(ROOT, path)).read():
+            # Bazel runs the file as a script: without this it would pass vacuously.
+            raise SystemExit(f"{path} lacks the `if __name__ == \"__main__\": "
+                             "sys.exit(pytest.main([__file__, ...]))` entry point.")
         settings = TEST_SETTINGS.get(path, {})
         deps = sorted(set(deps) | {":tests_conftest"}
                       | {f":{d}" for d in settings.get("extra_deps", [])})
@@ -128,9 +148,9 @@ def build_file():
             fields.append(("tags", settings["tags"]))
         fields.append(("deps", deps))
         blocks.append(render("py_test", name, fields))
-    unknown = sorted(set(TEST_SETTINGS) - set(files))
+    unknown = sorted((set(TEST_SETTINGS) | set(LIBRARY_SETTINGS)) - set(files))
     if unknown:
-        raise SystemExit(f"TEST_SETTINGS names files that do not exist: {unknown}")
+        raise SystemExit(f"TEST_SETTINGS or LIBRARY_SETTINGS name missing files: {unknown}")
     return "\n\n".join(blocks) + "\n"
 
 

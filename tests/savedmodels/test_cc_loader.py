@@ -79,3 +79,8 @@ def test_cpp_loader_gets_invalid_argument_for_bad_requests(binary, vamp_export):
         assert results[name].code == "INVALID_ARGUMENT", (name, results[name])
         assert message in results[name].message, (name, results[name])
     assert results["fine"]["z"].shape == (2, 3)
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

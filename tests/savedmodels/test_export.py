@@ -210,3 +210,8 @@ def test_an_export_failing_midway_leaves_the_previous_version_and_nothing_partia
     # from the version count, and does not stop the next export.
     os.makedirs(os.path.join(base, "m", ".2.partial-killed", "variables"))
     assert export.export_model(model, base, "m").endswith(os.path.join("m", "2"))
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from savedmodels import export
@@ -56,3 +57,8 @@ def test_export_program_writes_a_version_with_the_workdirs_metrics(tmp_path):
     assert again.returncode != 0
     assert "exists; an export never replaces a version" in again.stderr
     assert sorted(os.listdir(os.path.join(base, "vae"))) == ["1"]
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -77,3 +77,8 @@ def test_shipped_exports_load_with_their_recorded_metrics(name):
     sample = pretrained.signatures["sample"](num_samples=tf.constant(2),
                                              seed=tf.constant(0, tf.int64))
     assert set(np.unique(sample["x"])) <= {0.0, 1.0}
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -135,3 +135,8 @@ def test_limits_and_empty_batches_are_accepted(signatures):
     empty = bernoulli["encode"](x=images(0, *IMAGE_SHAPE))
     assert empty["z"].shape == (0, LATENT_DIM)
     assert bernoulli["decode"](z=images(0, LATENT_DIM))["mean"].shape == (0,) + IMAGE_SHAPE
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import sys
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -48,6 +48,74 @@ def test_the_prior_in_your_own_keras_model_example_runs_and_fits():
     assert abs(np.median(radius) - 2.0) < 0.15
 
 
+def _section(title):
+    text = open(os.path.join(ROOT, "README.md")).read()
+    return text.split(title, 1)[1]
+
+
+def test_the_pretrained_models_example_runs():
+    code = re.search(r"```python\n(.*?)\n```", _section("### Pretrained models"),
+                     flags=re.S).group(1)
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["estimates"]["log_likelihood"].shape == (8,)
+    assert namespace["samples"]["x"].shape == (16, 28, 28, 1)
+
+
+def test_the_rest_requests_run_as_tf_serving_maps_them():
+    # TF Serving's REST mapping: "instances" stacks the rows of a one-input
+    # signature into its batch; "inputs" (columnar) takes each value as it is.
+    import json
+
+    import tensorflow as tf
+
+    import savedmodels
+    block = re.search(r"REST requests to.*?```\n(.*?)\n```",
+                      _section("### Serving with TF Serving"), flags=re.S).group(1)
+    image = json.dumps([[[0.0]] * 28] * 28)
+    requests = [json.loads(line.replace("IMAGE", image).replace("Z", json.dumps([0.0] * 40)))
+                for line in block.splitlines() if line.startswith("{")]
+    signatures = savedmodels.load("vae_standard_static_mnist").signatures
+    shapes = {}
+    for request in requests:
+        signature = signatures[request["signature_name"]]
+        specs = signature.structured_input_signature[1]
+        if "instances" in request:
+            (name, spec), = specs.items()
+            inputs = {name: np.asarray(request["instances"], spec.dtype.as_numpy_dtype)}
+        else:
+            inputs = {k: np.asarray(v, specs[k].dtype.as_numpy_dtype)
+                      for k, v in request["inputs"].items()}
+        outputs = signature(**{k: tf.constant(v) for k, v in inputs.items()})
+        shapes[request["signature_name"]] = {k: tuple(v.shape) for k, v in outputs.items()}
+    assert shapes == {
+        "encode": {"loc": (2, 40), "scale": (2, 40), "z": (2, 40)},
+        "decode": {"mean": (1, 28, 28, 1), "logits": (1, 28, 28, 1)},
+        "log_likelihood": {"log_likelihood": (2,), "elbo": (2,)},
+        "sample": {"x": (4, 28, 28, 1), "z": (4, 40), "mean": (4, 28, 28, 1)},
+    }
+
+
+def test_the_saved_model_cli_commands_run(tmp_path):
+    import subprocess
+    import sys
+    block = re.search(r"with `saved_model_cli`.*?```\n(.*?)\n```",
+                      _section("### Serving with TF Serving"), flags=re.S).group(1)
+    commands = block.replace("\\\n", " ").splitlines()
+    os.symlink(os.path.join(ROOT, "savedmodels"), tmp_path / "savedmodels")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    outputs = []
+    for command in commands:
+        result = subprocess.run(command, shell=True, cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (command, result.stderr[-2000:])
+        outputs.append(result.stdout)
+    assert "signature_def['log_likelihood']" in outputs[0]
+    assert "Result for output key x" in outputs[1]
+    assert "Result for output key log_likelihood" in outputs[3]
+
+
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))

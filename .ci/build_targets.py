@@ -30,7 +30,7 @@ TEST_SETTINGS = {
     "tests/savedmodels/test_cc_loader.py": {"size": "medium"},
     "tests/savedmodels/test_export_program.py": {
         "size": "large", "tags": ["slow"],
-        "extra_deps": ["trainers_train"],  # run as a subprocess
+        "extra_deps": ["trainers_train", "savedmodels_evaluate_export"],  # subprocesses
     },
 }
 

@@ -1,15 +1,18 @@
-"""`python -m savedmodels.export` on a workdir the training program wrote."""
+"""`python -m savedmodels.export` on a workdir the training program wrote, and
+`python -m savedmodels.evaluate_export` on its export."""
 
 import json
 import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from savedmodels import export
+from trainers import datasets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -52,6 +55,23 @@ def test_export_program_writes_a_version_with_the_workdirs_metrics(tmp_path):
     x = np.zeros((2, 28, 28, 1), np.float32)
     out = tf.saved_model.load(path).signatures["log_likelihood"](x=x, num_samples=tf.constant(4))
     assert out["log_likelihood"].shape == (2,)
+
+    # Evaluated through the export alone, the test set gives what the in-memory
+    # model gives with the export's settings (seed 0, chunks of 100, per batch).
+    evaluated = _run("savedmodels.evaluate_export", f"--export_dir={path}",
+                     f"--data_dir={data_dir}", "--num_samples=8", "--batch_size=10")
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    figures = json.loads(evaluated.stdout[evaluated.stdout.index("{"):])
+    model = keras.models.load_model(os.path.join(workdir, "checkpoints", "best.keras"),
+                                    compile=False)
+    test = datasets.load_splits("static_mnist", str(data_dir)).test
+    expected = [model.importance_estimates(test[i:i + 10], 8, chunk_size=100, seed=0)
+                for i in range(0, 20, 10)]
+    for key in ("log_likelihood", "elbo"):
+        mean = np.concatenate([e[key].numpy() for e in expected]).mean()
+        assert figures[f"test_{key}"] == pytest.approx(mean, abs=1e-4)
+    assert figures["num_examples"] == 20 and figures["num_samples"] == 8
+    assert figures["recorded_metrics"] == metadata["metrics"]
 
     again = _run("savedmodels.export", *export_args, "--version=1")
     assert again.returncode != 0

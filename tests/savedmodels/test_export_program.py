@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from savedmodels import export
 from trainers import datasets
+from zoo import models  # noqa: F401  (registers the classes best.keras names)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

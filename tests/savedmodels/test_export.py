@@ -13,27 +13,11 @@ import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
 from savedmodels import export
-from zoo import priors
-from zoo.models import build_gated_mlp_vae
-
-# Tiny models of every prior that has landed (the VampPrior both ways).
-PRIOR_CONFIGS = {
-    "standard": None,
-    "mog": priors.MixtureOfGaussiansPriorConfig(num_components=5, trainable_mixture_weights=True),
-    "vamp": priors.VampPriorConfig(num_components=6, trainable_mixture_weights=True),
-    "vamp_data": priors.VampPriorConfig(num_components=6, pseudo_inputs="data"),
-    "realnvp": priors.RealNVPPriorConfig(num_blocks=2, hidden_units=(8,)),
-    "maf": priors.MAFPriorConfig(num_steps=2, hidden_units=(12,), shift_only=False),
-}
-IMAGE_SHAPE = (4, 4, 1)
-LATENT_DIM = 3
+from tests.tiny_models import IMAGE_SHAPE, LATENT_DIM, TINY_PRIORS, tiny_vae
 
 
-def tiny_vae(prior_name, likelihood="bernoulli", seed=1):
-    model = build_gated_mlp_vae(IMAGE_SHAPE, latent_dim=LATENT_DIM, hidden_units=(8,),
-                                prior=prior_name.split("_")[0],
-                                prior_config=PRIOR_CONFIGS[prior_name],
-                                likelihood=likelihood, seed=seed)
+def initialized_tiny_vae(prior_name):
+    model = tiny_vae(prior_name)
     if model.initialization_examples:
         model.initialize_from_data(binary_images(40, seed=9), seed=3)
     return model
@@ -48,14 +32,14 @@ def exports(tmp_path_factory):
     """{prior name: (in-memory model, loaded export, export dir)}."""
     base = str(tmp_path_factory.mktemp("exports"))
     result = {}
-    for name in PRIOR_CONFIGS:
-        model = tiny_vae(name)
+    for name in TINY_PRIORS:
+        model = initialized_tiny_vae(name)
         path = export.export_model(model, base, name)
         result[name] = (model, tf.saved_model.load(path), path)
     return result
 
 
-@pytest.mark.parametrize("name", sorted(PRIOR_CONFIGS))
+@pytest.mark.parametrize("name", sorted(TINY_PRIORS))
 def test_every_signature_matches_the_in_memory_model(name, exports):
     model, loaded, _ = exports[name]
     x = binary_images(5, seed=1)
@@ -162,7 +146,7 @@ def test_tf_serving_layout_and_metadata(exports):
 
 
 def test_versions_count_up_and_an_existing_one_is_never_replaced(tmp_path):
-    model = tiny_vae("standard")
+    model = initialized_tiny_vae("standard")
     base = str(tmp_path)
     first = export.export_model(model, base, "m")
     second = export.export_model(model, base, "m")
@@ -184,7 +168,7 @@ def test_versions_count_up_and_an_existing_one_is_never_replaced(tmp_path):
 
 def test_an_export_failing_midway_leaves_the_previous_version_and_nothing_partial(
         tmp_path, monkeypatch):
-    model = tiny_vae("vamp")
+    model = initialized_tiny_vae("vamp")
     base = str(tmp_path)
     good = export.export_model(model, base, "m")
     x = binary_images(2)

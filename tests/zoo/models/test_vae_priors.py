@@ -9,25 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from zoo import priors
-from zoo.models import build_gated_mlp_vae
-
-TINY_PRIORS = {
-    "standard": None,
-    "mog": priors.MixtureOfGaussiansPriorConfig(num_components=5, trainable_mixture_weights=True),
-    "vamp": priors.VampPriorConfig(num_components=6, trainable_mixture_weights=True),
-    "vamp_data": priors.VampPriorConfig(num_components=6, pseudo_inputs="data"),
-    "realnvp": priors.RealNVPPriorConfig(num_blocks=2, hidden_units=(8,)),
-    "maf": priors.MAFPriorConfig(num_steps=2, hidden_units=(12,), shift_only=False),
-}
-IMAGE_SHAPE = (4, 4, 1)
-
-
-def tiny_vae(name, seed=1):
-    model = build_gated_mlp_vae(IMAGE_SHAPE, latent_dim=3, hidden_units=(8,),
-                                prior=name.split("_")[0], prior_config=TINY_PRIORS[name],
-                                seed=seed)
-    return model
+from tests.tiny_models import IMAGE_SHAPE, TINY_PRIORS, tiny_vae
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +85,7 @@ MIRRORED = textwrap.dedent("""
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import keras
-    sys.path.insert(0, sys.argv[1])
-    from test_vae_priors import TINY_PRIORS, tiny_vae
+    from tests.tiny_models import TINY_PRIORS, tiny_vae
     images = (np.random.RandomState(0).rand(64, 4, 4, 1) > 0.5).astype(np.float32)
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert strategy.num_replicas_in_sync == 2
@@ -129,7 +110,7 @@ MIRRORED = textwrap.dedent("""
 def test_every_prior_trains_under_mirrored_strategy_on_two_logical_cpus():
     # A fresh process: logical devices must be configured before TF starts.
     result = subprocess.run(
-        [sys.executable, "-c", MIRRORED, os.path.dirname(os.path.abspath(__file__))],
+        [sys.executable, "-c", MIRRORED],
         capture_output=True, text=True, timeout=600,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert result.returncode == 0, result.stderr[-3000:]

@@ -1,11 +1,15 @@
-"""Training callbacks: KL warm-up, and checkpointing with early stopping that survives restarts."""
+"""Training callbacks: KL warm-up, checkpointing with early stopping that survives restarts,
+the non-finite-step guard, and fault injection for the kill-and-resume tests."""
 
 import json
 import os
+import signal
 
 import keras
+from absl import logging
 
-__all__ = ["CheckpointAndEarlyStopping", "KLWarmup", "warmup_beta"]
+__all__ = ["CheckpointAndEarlyStopping", "KLWarmup", "KillAtStep", "NonFiniteGuard",
+           "NonFiniteTrainingError", "warmup_beta"]
 
 
 def warmup_beta(epoch, warmup_epochs):
@@ -40,15 +44,28 @@ def _write_json_atomically(path, payload):
     os.replace(tmp, path)
 
 
+def _fsync(path):
+    """Flushes a written file to disk, so that a crash cannot leave it named but empty."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class CheckpointAndEarlyStopping(keras.callbacks.Callback):
     """End-of-epoch checkpoint, best model, and early stopping with look-ahead.
 
-    After every epoch it writes, in `directory`:
-      - `ckpt-<epoch>.weights.h5`: weights and optimizer state, then
-        `state.json` naming it (replaced atomically, so the latest state always
-        names a complete file; older checkpoints are deleted after that);
+    After every epoch it writes, in `write_directory` (default: `directory`):
+      - `ckpt-<epoch>.weights.h5`: weights and optimizer state, flushed to
+        disk, then `state.json` naming it (replaced atomically, so the latest
+        state always names a complete file; older checkpoints are deleted
+        after that). A process killed at any moment leaves the previous state
+        and its checkpoint intact, and loses at most the epoch in progress;
       - `best.keras`: the whole model at the lowest `monitor` so far (written to
-        a temporary file and renamed).
+        a temporary file, flushed and renamed).
+    The state to resume from is read from `directory`: a non-chief worker reads
+    the chief's and writes its own copies to a temporary folder.
     Training stops once `monitor` has not improved for more than `patience`
     epochs, counting only epochs after `start_epoch` (the KL warm-up, as in the
     VampPrior code).
@@ -62,9 +79,11 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
     STATE = "state.json"
     BEST = "best.keras"
 
-    def __init__(self, directory, patience, start_epoch=0, monitor="val_loss"):
+    def __init__(self, directory, patience, start_epoch=0, monitor="val_loss",
+                 write_directory=None):
         super().__init__()
         self.directory = directory
+        self.write_directory = write_directory or directory
         self.patience = patience
         self.start_epoch = start_epoch
         self.monitor = monitor
@@ -89,19 +108,97 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
         state = dict(self.state, epoch=epoch + 1)
         if state["best"] is None or value < state["best"]:
             state.update(best=float(value), best_epoch=epoch + 1, wait=0)
-            tmp = os.path.join(self.directory, ".best-tmp.keras")
+            tmp = os.path.join(self.write_directory, ".best-tmp.keras")
             self.model.save(tmp)
-            os.replace(tmp, os.path.join(self.directory, self.BEST))
+            _fsync(tmp)
+            os.replace(tmp, os.path.join(self.write_directory, self.BEST))
         elif epoch + 1 > self.start_epoch:
             state["wait"] += 1
         if state["wait"] > self.patience:
             state["stopped_early"] = True
             self.model.stop_training = True
         checkpoint = f"ckpt-{epoch + 1}.weights.h5"
-        self.model.save_weights(os.path.join(self.directory, checkpoint))
+        self.model.save_weights(os.path.join(self.write_directory, checkpoint))
+        _fsync(os.path.join(self.write_directory, checkpoint))
         state["checkpoint"] = checkpoint
-        _write_json_atomically(os.path.join(self.directory, self.STATE), state)
-        for name in os.listdir(self.directory):
+        _write_json_atomically(os.path.join(self.write_directory, self.STATE), state)
+        for name in os.listdir(self.write_directory):
             if name.startswith("ckpt-") and name != checkpoint:
-                os.remove(os.path.join(self.directory, name))
+                os.remove(os.path.join(self.write_directory, name))
         self.state = state
+
+
+class NonFiniteTrainingError(RuntimeError):
+    """Too many consecutive training steps had a non-finite loss or gradient."""
+
+
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Logs the skipped non-finite steps and stops after `max_consecutive` in a row.
+
+    The model skips such steps itself (`VAE.train_step`) and counts them in
+    `nonfinite_steps` and `consecutive_nonfinite_steps`. This callback reads the
+    counters after every call into the train function (every
+    `steps_per_execution` steps), logs each epoch's skipped steps and their
+    total ("nonfinite_steps" in the epoch logs), and raises
+    `NonFiniteTrainingError` once `max_consecutive` steps in a row were skipped.
+    Skipped steps change no weight, so the last checkpoint is good; the error
+    names it.
+
+    Args:
+        max_consecutive: the limit (>= 1).
+        checkpointer: the run's `CheckpointAndEarlyStopping`, to name its checkpoint.
+    """
+
+    def __init__(self, max_consecutive, checkpointer=None):
+        super().__init__()
+        if max_consecutive < 1:
+            raise ValueError(f"max_consecutive must be at least 1; got {max_consecutive}.")
+        self.max_consecutive = int(max_consecutive)
+        self.checkpointer = checkpointer
+        self._at_epoch_start = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._at_epoch_start = int(self.model.nonfinite_steps.numpy())
+
+    def on_train_batch_end(self, batch, logs=None):
+        consecutive = int(self.model.consecutive_nonfinite_steps.numpy())
+        if consecutive >= self.max_consecutive:
+            total = int(self.model.nonfinite_steps.numpy())
+            kept = "no checkpoint yet"
+            if self.checkpointer is not None and self.checkpointer.state["checkpoint"]:
+                kept = os.path.join(self.checkpointer.directory,
+                                    self.checkpointer.state["checkpoint"])
+            raise NonFiniteTrainingError(
+                f"{consecutive} consecutive training steps had a non-finite loss or gradient "
+                f"(limit {self.max_consecutive}; {total} skipped in this run); stopping. "
+                f"Skipped steps change no weight; the last good checkpoint is kept: {kept}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        total = int(self.model.nonfinite_steps.numpy())
+        if logs is not None:
+            logs["nonfinite_steps"] = total
+        if total > self._at_epoch_start:
+            logging.warning("Epoch %d: skipped %d steps with a non-finite loss or gradient "
+                            "(%d in this run).", epoch + 1, total - self._at_epoch_start, total)
+
+
+class KillAtStep(keras.callbacks.Callback):
+    """Fault injection: SIGKILLs this process after global training step `step` (from 1).
+
+    Used by the kill-and-resume tests through the training program's
+    `ZOO_FAULT_KILL_AT_STEP` environment variable; never active otherwise. Steps
+    are counted across epochs, from epoch 0, so a resumed run counts on.
+    """
+
+    def __init__(self, step, steps_per_epoch):
+        super().__init__()
+        self.step = int(step)
+        self.steps_per_epoch = int(steps_per_epoch)
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._epoch * self.steps_per_epoch + batch + 1 >= self.step:
+            os.kill(os.getpid(), signal.SIGKILL)

@@ -37,8 +37,12 @@ class TrainConfig:
         eval_chunk_size: samples evaluated at once (memory bound).
         eval_num_examples: test images used for the log-likelihood, chosen as
             `np.random.RandomState(0).permutation(N)[:k]` (None: all).
-        jit_compile: XLA-compile the train step.
+        jit_compile: XLA-compile the train step (on one device; the
+            distributed strategies run without XLA).
         steps_per_execution: train steps per call into the compiled function.
+        clip_norm: clip the gradients to this global L2 norm (None: no clip).
+        max_consecutive_nonfinite: stop after this many consecutive training
+            steps with a non-finite loss or gradient (each is skipped).
     """
 
     epochs: int = 2000
@@ -52,6 +56,8 @@ class TrainConfig:
     eval_num_examples: Optional[int] = None
     jit_compile: bool = True
     steps_per_execution: int = 50
+    clip_norm: Optional[float] = None
+    max_consecutive_nonfinite: int = 20
 
 
 @dataclasses.dataclass(frozen=True)

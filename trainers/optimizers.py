@@ -40,5 +40,12 @@ OPTIMIZERS.register("adam")(keras.optimizers.Adam)
 OPTIMIZERS.register("adam_norm_grad")(AdamNormGrad)
 
 
-def build_optimizer(name, learning_rate):
-    return OPTIMIZERS.get(name)(learning_rate=learning_rate)
+def build_optimizer(name, learning_rate, clip_norm=None):
+    """The optimizer `name`; `clip_norm` clips the gradients to that global L2 norm first.
+
+    Clipping uses Keras's `global_clipnorm`, applied before the update step; with
+    `adam_norm_grad` each tensor is normalized afterwards anyway, so clipping
+    changes nothing there but a non-finite norm.
+    """
+    kwargs = {} if clip_norm is None else {"global_clipnorm": float(clip_norm)}
+    return OPTIMIZERS.get(name)(learning_rate=learning_rate, **kwargs)

@@ -1,9 +1,11 @@
 """Trains a named experiment and writes `<workdir>/evaluation.json`.
 
     python -m trainers.train --experiment=vae_standard_static_mnist \
-        --data_dir=../shared/data --workdir=/tmp/vae --epochs=10
+        --data_dir=../shared/data --workdir=/tmp/vae --epochs=10 \
+        [--strategy=default|mirrored|multi_worker] [--num_cpu_devices=N] [--deterministic]
 
 Running the same command again resumes from the workdir's last checkpoint.
+With --strategy=multi_worker, run it once per worker, each with its TF_CONFIG.
 """
 
 import dataclasses
@@ -11,9 +13,10 @@ import json
 import shlex
 import sys
 
+import tensorflow as tf
 from absl import app, flags
 
-from trainers import experiments, training
+from trainers import experiments, strategies, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("experiment", None, "Registered experiment name.", required=True)
@@ -32,7 +35,19 @@ flags.DEFINE_integer("seed", None, "Override: random seed.")
 flags.DEFINE_integer("eval_num_samples", None, "Override: importance samples at test time.")
 flags.DEFINE_integer("eval_num_examples", None,
                      "Override: test images for the log-likelihood (RandomState(0) subset).")
+flags.DEFINE_float("clip_norm", None, "Override: clip gradients to this global L2 norm.")
+flags.DEFINE_integer("max_consecutive_nonfinite", None,
+                     "Override: stop after this many consecutive non-finite steps.")
+flags.DEFINE_integer("steps_per_execution", None, "Override: train steps per compiled call.")
 flags.DEFINE_integer("verbose", 1, "Keras fit verbosity (0, 1 progress bar, 2 one line/epoch).")
+flags.DEFINE_enum("strategy", "default", strategies.STRATEGIES,
+                  "default: one device; mirrored: all local devices; multi_worker: the "
+                  "cluster in TF_CONFIG (run once per worker).")
+flags.DEFINE_integer("num_cpu_devices", None,
+                     "With --strategy=mirrored: split the CPU into this many logical devices.")
+flags.DEFINE_bool("deterministic", False,
+                  "tf.config.experimental.enable_op_determinism(): the same seed gives the "
+                  "same weights, also across a kill and resume.")
 
 
 def resolve_config(flag_values):
@@ -41,7 +56,8 @@ def resolve_config(flag_values):
     data = {"batch_size": flag_values.batch_size}
     train = {name: getattr(flag_values, name) for name in (
         "epochs", "optimizer", "learning_rate", "warmup_epochs", "patience", "seed",
-        "eval_num_samples", "eval_num_examples")}
+        "eval_num_samples", "eval_num_examples", "clip_norm", "max_consecutive_nonfinite",
+        "steps_per_execution")}
     drop_none = lambda d: {k: v for k, v in d.items() if v is not None}
     model = config.model
     if flag_values.prior is not None and flag_values.prior != model.prior:
@@ -55,9 +71,14 @@ def resolve_config(flag_values):
 def main(argv):
     del argv
     config = resolve_config(FLAGS)
+    # Before anything touches a device: logical CPUs, determinism.
+    strategy = strategies.make_strategy(FLAGS.strategy, FLAGS.num_cpu_devices)
+    if FLAGS.deterministic:
+        tf.config.experimental.enable_op_determinism()
     command = shlex.join(["python", "-m", "trainers.train"] + sys.argv[1:])
     results = training.train_and_evaluate(config, FLAGS.workdir, FLAGS.data_dir,
-                                          verbose=FLAGS.verbose, command=command)
+                                          verbose=FLAGS.verbose, command=command,
+                                          strategy=strategy)
     print(json.dumps(results, indent=2, sort_keys=True))
 
 

@@ -11,23 +11,30 @@ Workdir layout:
 """
 
 import dataclasses
+import hashlib
 import json
 import os
+import shutil
+import tempfile
 import time
 
 import keras
+import numpy as np
+import tensorflow as tf
 
 from trainers import callbacks as zoo_callbacks
-from trainers import datasets, optimizers, pipelines
+from trainers import datasets, optimizers, pipelines, strategies
 from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation
 from zoo.models import build_model
 
 __all__ = ["compiled_model", "evaluate_workdir", "load_workdir_command", "load_workdir_config",
-           "train_and_evaluate"]
+           "train_and_evaluate", "weights_digest"]
 
 CONFIG = "config.json"
 CHECKPOINTS = "checkpoints"
+# Fault injection for the kill-and-resume tests: SIGKILL after this global step.
+FAULT_KILL_AT_STEP = "ZOO_FAULT_KILL_AT_STEP"
 
 
 def load_workdir_config(workdir):
@@ -62,63 +69,131 @@ def _save_workdir_config(workdir, config, data_dir, command=None):
     os.replace(path + ".tmp", path)
 
 
-def compiled_model(config, image_shape):
-    """The experiment's model, seeded, built and compiled with its optimizer."""
+def compiled_model(config, image_shape, jit_compile=None):
+    """The experiment's model, seeded, built and compiled with its optimizer.
+
+    Builds under the current `tf.distribute` strategy's scope (call it inside
+    `strategy.scope()`). `jit_compile` overrides the config's.
+    """
     keras.utils.set_random_seed(config.train.seed)
     model = build_model(config.model, image_shape, seed=config.train.seed)
-    model.compile(optimizer=optimizers.build_optimizer(config.train.optimizer,
-                                                      config.train.learning_rate),
-                  jit_compile=config.train.jit_compile,
-                  steps_per_execution=config.train.steps_per_execution)
+    train = config.train
+    model.compile(optimizer=optimizers.build_optimizer(train.optimizer, train.learning_rate,
+                                                      train.clip_norm),
+                  jit_compile=train.jit_compile if jit_compile is None else jit_compile,
+                  steps_per_execution=train.steps_per_execution)
     return model
 
 
-def train_and_evaluate(config, workdir, data_dir=None, verbose=1, command=None):
+def train_and_evaluate(config, workdir, data_dir=None, verbose=1, command=None, strategy=None):
     """Trains `config` in `workdir` (resuming its checkpoint if any) and evaluates.
 
     `command`, the command line that asked for it, is recorded in config.json.
 
+    Under a distributed `strategy` (default: the current one) `config.data.batch_size`
+    is the global batch, split over the replicas, and the steps run without XLA
+    (XLA cannot compile a step whose variables live on several devices). Only
+    the chief writes the workdir and evaluates; another worker trains, writing
+    its copies to a temporary folder it then deletes, and returns its training
+    statistics.
+
     Returns:
-        The evaluation dict also written to `<workdir>/evaluation.json`.
+        The evaluation dict also written to `<workdir>/evaluation.json` (a
+        non-chief worker: the training statistics).
     """
-    os.makedirs(os.path.join(workdir, CHECKPOINTS), exist_ok=True)
-    _save_workdir_config(workdir, config, data_dir, command)
-    train_cfg = config.train
+    strategy = strategy or tf.distribute.get_strategy()
+    role = strategies.worker_role(strategy)
+    checkpoint_dir = os.path.join(workdir, CHECKPOINTS)
+    if role.is_chief:
+        os.makedirs(checkpoint_dir, exist_ok=True)
+        _save_workdir_config(workdir, config, data_dir, command)
+        write_dir = workdir
+    else:
+        write_dir = tempfile.mkdtemp(prefix=f"zoo-{role.task.replace('/', '-')}-")
+        os.makedirs(os.path.join(write_dir, CHECKPOINTS))
     splits = datasets.load_splits(config.data.name, data_dir,
                                   validation_size=config.data.validation_size)
-    model = compiled_model(config, splits.image_shape)
-    checkpoint_dir = os.path.join(workdir, CHECKPOINTS)
+    try:
+        training = _train(config, strategy, splits, checkpoint_dir, write_dir, verbose)
+    finally:
+        if not role.is_chief:
+            shutil.rmtree(write_dir, ignore_errors=True)
+    if not role.is_chief:
+        return dict(training, task=role.task)
+    return evaluate_workdir(workdir, data_dir=data_dir, extra=training, splits=splits)
+
+
+def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
+    """Builds (or resumes) the model under `strategy` and fits it; returns training statistics."""
+    train_cfg = config.train
+    distributed = isinstance(strategy, (tf.distribute.MirroredStrategy,
+                                        tf.distribute.MultiWorkerMirroredStrategy))
+    with strategy.scope():
+        model = compiled_model(config, splits.image_shape,
+                               jit_compile=False if distributed else None)
     checkpointer = zoo_callbacks.CheckpointAndEarlyStopping(
-        checkpoint_dir, patience=train_cfg.patience, start_epoch=train_cfg.warmup_epochs)
+        checkpoint_dir, patience=train_cfg.patience, start_epoch=train_cfg.warmup_epochs,
+        write_directory=os.path.join(write_dir, CHECKPOINTS))
     state = checkpointer.state
     initial_epoch = state["epoch"]
     if state["checkpoint"]:
-        model.optimizer.build(model.trainable_variables)
-        model.load_weights(os.path.join(checkpoint_dir, state["checkpoint"]))
+        with strategy.scope():
+            model.optimizer.build(model.trainable_variables)
+            model.load_weights(os.path.join(checkpoint_dir, state["checkpoint"]))
         print(f"Resuming from epoch {initial_epoch} ({state['checkpoint']}).")
     elif model.initialization_examples:
-        model.initialize_from_data(_initialization_batch(splits, model.initialization_examples,
-                                                         train_cfg.seed))
+        with strategy.scope():
+            model.initialize_from_data(_initialization_batch(
+                splits, model.initialization_examples, train_cfg.seed))
 
     start = time.time()
     if initial_epoch < train_cfg.epochs and not state["stopped_early"]:
         batch = config.data.batch_size
+        steps_per_epoch = len(splits.train) // batch
+        callbacks = [zoo_callbacks.KLWarmup(train_cfg.warmup_epochs), checkpointer,
+                     zoo_callbacks.NonFiniteGuard(train_cfg.max_consecutive_nonfinite,
+                                                  checkpointer),
+                     keras.callbacks.TensorBoard(os.path.join(write_dir, "tensorboard"))]
+        if os.environ.get(FAULT_KILL_AT_STEP):
+            callbacks.append(zoo_callbacks.KillAtStep(int(os.environ[FAULT_KILL_AT_STEP]),
+                                                      steps_per_epoch))
         model.fit(
-            pipelines.train_dataset(splits.train, batch, splits.spec.binarization,
-                                    seed=train_cfg.seed, initial_epoch=initial_epoch),
-            steps_per_epoch=len(splits.train) // batch,
-            validation_data=pipelines.eval_dataset(splits.valid, batch),
+            _for_strategy(pipelines.train_dataset(
+                splits.train, batch, splits.spec.binarization, seed=train_cfg.seed,
+                initial_epoch=initial_epoch), strategy),
+            steps_per_epoch=steps_per_epoch,
+            validation_data=_for_strategy(pipelines.eval_dataset(splits.valid, batch), strategy),
             initial_epoch=initial_epoch, epochs=train_cfg.epochs, verbose=verbose,
             shuffle=False,  # The pipeline shuffles, reproducibly per epoch.
-            callbacks=[zoo_callbacks.KLWarmup(train_cfg.warmup_epochs), checkpointer,
-                       keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"))])
-    training = {"epochs_trained": checkpointer.state["epoch"],
-                "resumed_from_epoch": initial_epoch,
-                "best_epoch": checkpointer.state["best_epoch"],
-                "best_val_loss": checkpointer.state["best"],
-                "stopped_early": checkpointer.state["stopped_early"],
-                "train_seconds_this_run": time.time() - start}
-    return evaluate_workdir(workdir, data_dir=data_dir, extra=training, splits=splits)
+            callbacks=callbacks)
+    return {"epochs_trained": checkpointer.state["epoch"],
+            "resumed_from_epoch": initial_epoch,
+            "best_epoch": checkpointer.state["best_epoch"],
+            "best_val_loss": checkpointer.state["best"],
+            "stopped_early": checkpointer.state["stopped_early"],
+            "nonfinite_steps_this_run": int(model.nonfinite_steps.numpy()),
+            "optimizer_steps": int(model.optimizer.iterations.numpy()),
+            "weights_sha256": weights_digest(model),
+            "replicas": strategy.num_replicas_in_sync,
+            "train_seconds_this_run": time.time() - start}
+
+
+def weights_digest(model):
+    """SHA-256 of the model's weights in order: equal digests, bit-identical weights."""
+    digest = hashlib.sha256()
+    for weight in model.weights:
+        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight)).tobytes())
+    return digest.hexdigest()
+
+
+def _for_strategy(dataset, strategy):
+    """Multi-worker input: every worker builds the whole stream and keeps its replicas'
+    shares of each global batch (DATA sharding: our pipelines read no files)."""
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return dataset
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
 
 
 def _initialization_batch(splits, num_examples, seed):

@@ -10,7 +10,7 @@ seed from it.
 import keras
 import tensorflow as tf
 
-__all__ = ["as_seed", "fold_in"]
+__all__ = ["as_seed", "fold_in", "replica_stateless_normal"]
 
 
 def as_seed(seed, generator):
@@ -36,3 +36,27 @@ def as_seed(seed, generator):
 def fold_in(seed, data):
     """A new seed derived from `seed` and the integer `data` (e.g. a chunk index)."""
     return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int64))
+
+
+def replica_stateless_normal(shape, seed, batch_axis=1, dtype=tf.float32):
+    """`tf.random.stateless_normal(shape, seed)` for this replica's rows of the global batch.
+
+    Under a `tf.distribute` strategy with n replicas in sync, each replica holds
+    rows [r * b, (r + 1) * b) of the global batch (b = shape[batch_axis]). This
+    draws the noise of the whole global batch, `n * b` rows, and returns this
+    replica's rows, so that an example's noise depends on the seed and its
+    position in the global batch, not on how many replicas share the batch: a
+    training step gives the same numbers on one device and on n. Outside a
+    strategy (or with one replica) it is the plain draw.
+    """
+    context = tf.distribute.get_replica_context()
+    replicas = 1 if context is None else context.num_replicas_in_sync
+    if replicas == 1:
+        return tf.random.stateless_normal(shape, seed, dtype=dtype)
+    shape = tf.convert_to_tensor(shape, tf.int32)
+    rows = shape[batch_axis]
+    global_shape = tf.tensor_scatter_nd_update(shape, [[batch_axis]], [rows * replicas])
+    noise = tf.random.stateless_normal(global_shape, seed, dtype=dtype)
+    begin = tf.one_hot(batch_axis, tf.size(shape), dtype=tf.int32) * (
+        rows * tf.cast(context.replica_id_in_sync_group, tf.int32))
+    return tf.slice(noise, begin, shape)

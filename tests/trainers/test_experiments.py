@@ -37,9 +37,9 @@ def test_prior_experiments_change_only_the_prior(name):
 
 def _resolve(argv):
     flag_values = flags.FlagValues()
-    for name in ("experiment", "prior", "epochs", "batch_size", "optimizer", "learning_rate",
-                 "warmup_epochs", "patience", "seed", "eval_num_samples", "eval_num_examples"):
-        flag_values[name] = flags.FLAGS[name]
+    for flag in flags.FLAGS.get_flags_for_module(train):
+        if flag.name != "workdir":       # required, and not part of the config
+            flag_values[flag.name] = flag
     flag_values(["train"] + argv)
     return train.resolve_config(flag_values)
 

@@ -8,6 +8,7 @@ import tensorflow as tf
 from zoo import random as zoo_random
 from zoo.building import ensure_built
 from zoo.models.elbo_terms import ElboTerms
+from zoo.models.keras_workarounds import reducible_step_logs
 
 __all__ = ["VAE"]
 
@@ -36,6 +37,13 @@ class VAE(keras.Model):
     `compile(optimizer)` + `fit(dataset of x)` trains it: the loss is the mean
     over the batch of -(log p(x|z) - beta * KL), divided by the number of
     replicas in sync under a `tf.distribute` strategy.
+
+    Non-finite steps: a step whose loss or gradient holds a NaN or an infinity
+    on any replica is skipped (no update of the weights or of the optimizer's
+    state). `nonfinite_steps` (total) and `consecutive_nonfinite_steps` count
+    them; the logged metric "nonfinite" is the fraction of skipped steps, and
+    the other metrics average the applied steps only. The counters are not
+    saved with the weights (a resumed run counts from 0).
     """
 
     def __init__(self, encoder, posterior, prior, decoder, likelihood, seed=None,
@@ -54,10 +62,19 @@ class VAE(keras.Model):
             prior.attach_encoder(self._posterior_params)
         self.beta = self.add_weight(shape=(), name="beta", trainable=False,
                                     initializer=keras.initializers.Constant(1.0))
+        # Plain tf.Variables: run-time counters, deliberately not among the
+        # Keras weights that checkpoints save. Every replica computes the same
+        # value, so the first replica's assignment stands for all.
+        counter = lambda name: tf.Variable(
+            0, dtype=tf.int64, trainable=False, name=name,
+            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        self.nonfinite_steps = counter("nonfinite_steps")
+        self.consecutive_nonfinite_steps = counter("consecutive_nonfinite_steps")
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.elbo_tracker = keras.metrics.Mean(name="elbo")
         self.log_px_z_tracker = keras.metrics.Mean(name="log_px_z")
         self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.nonfinite_tracker = keras.metrics.Mean(name="nonfinite")
 
     @property
     def event_shape(self):
@@ -215,14 +232,20 @@ class VAE(keras.Model):
     @property
     def metrics(self):
         return [self.loss_tracker, self.elbo_tracker, self.log_px_z_tracker,
-                self.kl_tracker]
+                self.kl_tracker, self.nonfinite_tracker]
 
-    def _record(self, loss, terms):
-        self.loss_tracker.update_state(loss)
-        self.elbo_tracker.update_state(tf.reduce_mean(terms.elbo))
-        self.log_px_z_tracker.update_state(tf.reduce_mean(terms.log_px_z))
-        self.kl_tracker.update_state(tf.reduce_mean(terms.kl))
-        return {m.name: m.result() for m in self.metrics}
+    def _record(self, loss, terms, finite=True):
+        """Updates the metrics with a step's values (skipped steps count only as "nonfinite")."""
+        finite = tf.convert_to_tensor(finite)
+        weight = tf.cast(finite, loss.dtype)
+        for tracker, value in ((self.loss_tracker, loss), (self.elbo_tracker, terms.elbo),
+                               (self.log_px_z_tracker, terms.log_px_z),
+                               (self.kl_tracker, terms.kl)):
+            value = tf.reduce_mean(value)
+            tracker.update_state(tf.where(finite, value, tf.zeros_like(value)),
+                                 sample_weight=weight)
+        self.nonfinite_tracker.update_state(1.0 - weight)
+        return reducible_step_logs({m.name: m.result() for m in self.metrics})
 
     def train_step(self, data):
         x = _features_of(data)
@@ -231,13 +254,19 @@ class VAE(keras.Model):
             terms = self.elbo_terms(x)
             loss = -tf.reduce_mean(terms.objective(self.beta))
             replica_loss = loss / replicas
-        gradients = tape.gradient(replica_loss, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
-        return self._record(loss, terms)
+        variables = self.trainable_variables
+        gradients = tape.gradient(replica_loss, variables)
+        finite = _finite_on_every_replica([loss] + gradients)
+        _apply_gradients_if(finite, self.optimizer, gradients, variables)
+        self.nonfinite_steps.assign_add(tf.cast(tf.logical_not(finite), tf.int64))
+        self.consecutive_nonfinite_steps.assign(
+            tf.where(finite, tf.constant(0, tf.int64), self.consecutive_nonfinite_steps + 1))
+        return self._record(loss, terms, finite)
 
     def test_step(self, data):
         terms = self.elbo_terms(_features_of(data))
-        return self._record(-tf.reduce_mean(terms.elbo), terms)
+        loss = -tf.reduce_mean(terms.elbo)
+        return self._record(loss, terms, tf.math.is_finite(loss))
 
     # --------------------------------------------------------------- serialization
 
@@ -254,6 +283,38 @@ class VAE(keras.Model):
         for name in ("encoder", "posterior", "prior", "decoder", "likelihood"):
             config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
+
+
+def _finite_on_every_replica(tensors):
+    """True when every value of `tensors` (None entries skipped) is finite, on every replica."""
+    local = tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors if t is not None])
+    context = tf.distribute.get_replica_context()
+    failures = context.all_reduce(tf.distribute.ReduceOp.SUM,
+                                  1.0 - tf.cast(local, tf.float32))
+    return tf.equal(failures, 0.0)
+
+
+def _apply_gradients_if(condition, optimizer, gradients, variables):
+    """`optimizer.apply_gradients` when `condition` (the same on every replica) holds.
+
+    A strategy that needs `merge_call` (MirroredStrategy, MultiWorkerMirrored)
+    cannot call it inside a `tf.cond` in a replica context, so the cond moves
+    to the cross-replica context, as Keras's LossScaleOptimizer does.
+    """
+    def apply(gradients):
+        optimizer.apply_gradients(zip(gradients, variables))
+
+    if tf.__internal__.distribute.strategy_supports_no_merge_call():
+        tf.cond(condition, lambda: apply(gradients), lambda: None)
+        return
+
+    def cross_replica(distribution, condition, gradients):
+        first = distribution.experimental_local_results(condition)[0]
+        tf.cond(first,
+                lambda: distribution.extended.call_for_each_replica(apply, args=(gradients,)),
+                lambda: None)
+
+    tf.distribute.get_replica_context().merge_call(cross_replica, args=(condition, gradients))
 
 
 def _features_of(data):

@@ -77,13 +77,15 @@ class DiagonalGaussianPosterior(keras.layers.Layer):
 
         Returns:
             z: `[S, batch, D]`, drawn as loc + scale * eps with
-                eps = stateless_normal([S, batch, D], seed).
+                eps = stateless_normal([S, batch, D], seed) (under a strategy,
+                this replica's rows of the global batch's draw; see
+                `zoo.random.replica_stateless_normal`).
             log_q: `[S, batch]`, log q(z | x) in nats.
         """
         loc, scale = self.params(features)
         seed = zoo_random.as_seed(seed, self.seed_generator)
         shape = tf.concat([[num_samples], tf.shape(loc)], axis=0)
-        eps = tf.random.stateless_normal(shape, seed, dtype=loc.dtype)
+        eps = zoo_random.replica_stateless_normal(shape, seed, batch_axis=1, dtype=loc.dtype)
         z = loc + scale * eps
         # log N(z; loc, scale) written in eps: the same function of (eps, loc,
         # scale) as (z - loc) / scale, so the same gradients, without the

@@ -21,6 +21,7 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 from trainers import callbacks as zoo_callbacks
 from trainers import datasets, optimizers, pipelines, strategies
@@ -128,6 +129,14 @@ def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
     train_cfg = config.train
     distributed = isinstance(strategy, (tf.distribute.MirroredStrategy,
                                         tf.distribute.MultiWorkerMirroredStrategy))
+    if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and train_cfg.steps_per_execution != 1):
+        # Keras 3.15's multi-step loop fails under MultiWorkerMirroredStrategy
+        # ("You must feed a value for placeholder tensor 'while/cond/...'");
+        # tests/trainers/test_multi_worker.py tells when it no longer does.
+        logging.info("multi_worker: steps_per_execution %d -> 1.", train_cfg.steps_per_execution)
+        config = dataclasses.replace(
+            config, train=dataclasses.replace(train_cfg, steps_per_execution=1))
     with strategy.scope():
         model = compiled_model(config, splits.image_shape,
                                jit_compile=False if distributed else None)

@@ -26,6 +26,15 @@ TEST_SETTINGS = {
     },
     "tests/zoo/models/test_vae.py": {"size": "medium"},
     "tests/zoo/models/test_vae_priors.py": {"size": "medium"},
+    "tests/trainers/test_distributed.py": {
+        "size": "medium", "extra_deps": ["tests_tiny_models"],  # used by its subprocesses
+    },
+    "tests/trainers/test_multi_worker.py": {
+        "size": "large", "tags": ["slow"], "extra_deps": ["trainers_train"],
+    },
+    "tests/trainers/test_resume.py": {
+        "size": "large", "tags": ["slow"], "extra_deps": ["trainers_train"],
+    },
     "tests/savedmodels/test_export.py": {"size": "medium"},
     "tests/savedmodels/test_cc_loader.py": {"size": "medium"},
     "tests/savedmodels/test_export_program.py": {

@@ -49,6 +49,38 @@ def test_checkpoint_needs_the_monitored_value(tmp_path):
         cb.on_epoch_end(0, {"loss": 1.0})
 
 
+def test_a_crash_between_checkpoint_and_state_keeps_the_previous_checkpoint(tmp_path,
+                                                                          monkeypatch):
+    directory = str(tmp_path)
+    model = _tiny_model()
+    cb = callbacks.CheckpointAndEarlyStopping(directory, patience=5)
+    cb.set_model(model)
+    cb.on_epoch_end(0, {"val_loss": 3.0})
+    saved = [w.numpy().copy() for w in model.weights]
+    model.layers[0].kernel.assign(np.full((2, 1), 7.0, np.float32))
+
+    def crash(path, payload):
+        raise OSError("killed before state.json was replaced")
+
+    monkeypatch.setattr(callbacks, "_write_json_atomically", crash)
+    with pytest.raises(OSError, match="killed"):
+        cb.on_epoch_end(1, {"val_loss": 4.0})
+    monkeypatch.undo()
+    # Epoch 2's file exists, but the state still names epoch 1, whose file is intact.
+    assert os.path.exists(os.path.join(directory, "ckpt-2.weights.h5"))
+    state = callbacks.CheckpointAndEarlyStopping.load_state(directory)
+    assert state["epoch"] == 1 and state["checkpoint"] == "ckpt-1.weights.h5"
+    restored = _tiny_model()
+    restored.load_weights(os.path.join(directory, state["checkpoint"]))
+    for a, b in zip(restored.weights, saved):
+        np.testing.assert_array_equal(a.numpy(), b)
+    # The resumed run overwrites the stray file and deletes the older one.
+    resumed = callbacks.CheckpointAndEarlyStopping(directory, patience=5)
+    resumed.set_model(restored)
+    resumed.on_epoch_end(1, {"val_loss": 2.0})
+    assert sorted(os.listdir(directory)) == ["best.keras", "ckpt-2.weights.h5", "state.json"]
+
+
 def test_adam_norm_grad_steps_are_invariant_to_gradient_scale():
     from trainers.optimizers import AdamNormGrad
     results = []

@@ -62,6 +62,53 @@ def test_one_step_on_two_replicas_equals_one_step_on_one_device():
         assert figures["max_difference"] < 1e-5, results
 
 
+NAN_ON_ONE_REPLICA = textwrap.dedent("""
+    import json
+    import numpy as np
+    import tensorflow as tf
+    from trainers import strategies
+    strategies.configure_cpu_devices(2)
+    import keras
+    from tests.tiny_models import tiny_vae
+
+    rng = np.random.RandomState(0)
+    good = (rng.rand(16, 4, 4, 1) > 0.5).astype(np.float32)
+    poisoned = good.copy()
+    poisoned[12] = np.nan            # in the second replica's half only
+
+    def train(batches, strategy):
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            model = tiny_vae("standard")
+            model.compile(keras.optimizers.Adam(1e-2), jit_compile=False)
+        data = tf.data.Dataset.from_tensor_slices(np.stack(batches))
+        history = model.fit(data, epochs=1, verbose=0).history
+        return model, history
+
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    skipped, history = train([good, poisoned], mirrored)
+    reference, _ = train([good], tf.distribute.get_strategy())
+    print(json.dumps({
+        "max_difference": max(float(np.abs(a.numpy() - b.numpy()).max())
+                              for a, b in zip(skipped.trainable_weights,
+                                              reference.trainable_weights)),
+        "nonfinite_steps": int(skipped.nonfinite_steps.numpy()),
+        "optimizer_steps": int(skipped.optimizer.iterations.numpy()),
+        "nonfinite": history["nonfinite"]}))
+""")
+
+
+def test_a_nonfinite_batch_on_one_replica_is_skipped_on_every_replica():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
+    result = subprocess.run([sys.executable, "-c", NAN_ON_ONE_REPLICA], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["nonfinite_steps"] == 1 and figures["optimizer_steps"] == 1
+    assert figures["nonfinite"] == [0.5]
+    assert figures["max_difference"] < 1e-5, figures
+
+
 def test_strategy_errors_are_clear(monkeypatch):
     with pytest.raises(ValueError, match="Unknown strategy 'tpu'; choose one of default, "
                                          "mirrored, multi_worker"):

@@ -29,7 +29,13 @@ class VAE(keras.Model):
             axes such as the sample axis are kept).
         likelihood: a `zoo.likelihoods.Likelihood` with `log_prob(x, g)`.
         seed: seed of the model's own `SeedGenerator` (used by
-            `log_likelihood`, `encode` and `sample` when no seed is passed).
+            `log_likelihood`, `encode` and `sample` when no seed is passed),
+            and of training: step t draws its noise from the stateless seed
+            fold_in((seed, 0), t), t the optimizer's step count, and every
+            validation batch from (seed, 1). So the noise is a function of the
+            checkpointed step count, and a resumed run draws what an
+            uninterrupted one would. With seed None, training draws fresh
+            noise from the generator (not reproducible across a restart).
 
     State set by the trainer (never by the model): `beta`, the KL weight of
     the training objective (warm-up, beta-VAE). Evaluation always uses beta=1.
@@ -247,11 +253,18 @@ class VAE(keras.Model):
         self.nonfinite_tracker.update_state(1.0 - weight)
         return reducible_step_logs({m.name: m.result() for m in self.metrics})
 
+    def _training_seed(self, stream):
+        """Stateless seed of a train (stream 0, per optimizer step) or test (stream 1) step."""
+        if self.seed is None:
+            return None
+        seed = tf.constant([self.seed, stream], tf.int64)
+        return zoo_random.fold_in(seed, self.optimizer.iterations) if stream == 0 else seed
+
     def train_step(self, data):
         x = _features_of(data)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
-            terms = self.elbo_terms(x)
+            terms = self.elbo_terms(x, seed=self._training_seed(0))
             loss = -tf.reduce_mean(terms.objective(self.beta))
             replica_loss = loss / replicas
         variables = self.trainable_variables
@@ -264,7 +277,7 @@ class VAE(keras.Model):
         return self._record(loss, terms, finite)
 
     def test_step(self, data):
-        terms = self.elbo_terms(_features_of(data))
+        terms = self.elbo_terms(_features_of(data), seed=self._training_seed(1))
         loss = -tf.reduce_mean(terms.elbo)
         return self._record(loss, terms, tf.math.is_finite(loss))
 

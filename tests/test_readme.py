@@ -116,6 +116,44 @@ def test_the_saved_model_cli_commands_run(tmp_path):
     assert "Result for output key log_likelihood" in outputs[3]
 
 
+
+def test_the_two_worker_example_runs_as_written(tmp_path):
+    # As written, but on synthetic data in a temporary workdir, on free ports
+    # and with this interpreter (tests never read ../shared).
+    import json
+    import socket
+    import subprocess
+    import sys
+    block = re.search(r"### Two workers on one machine\n\n```bash\n(.*?)\n```", open(
+        os.path.join(ROOT, "README.md")).read(), flags=re.S).group(1)
+    rng = np.random.RandomState(0)
+    make = lambda n: (rng.rand(n, 28, 28) > 0.7).astype(np.uint8)
+    np.savez_compressed(tmp_path / "binarized_mnist.npz", x_train=make(200),
+                        x_valid=make(50), x_test=make(20))
+    sockets = [socket.socket() for _ in range(2)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [str(s.getsockname()[1]) for s in sockets]
+    for s in sockets:
+        s.close()
+    workdir = str(tmp_path / "multi_worker")
+    script = (block.replace("../shared/data", str(tmp_path))
+              .replace("workdirs/multi_worker", workdir)
+              .replace(".venv/bin/python", sys.executable)
+              .replace("23456", ports[0]).replace("23457", ports[1]))
+    assert script != block
+    result = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
+                                                  PYTHONPATH=ROOT))
+    assert result.returncode == 0, result.stderr[-3000:]
+    printed = [json.loads(text) for text in re.findall(r"^\{.*?^\}", result.stdout,
+                                                        flags=re.M | re.S)]
+    assert len(printed) == 2
+    chief = json.load(open(os.path.join(workdir, "evaluation.json")))
+    assert chief["replicas"] == 2 and chief["epochs_trained"] == 1
+    assert {p["weights_sha256"] for p in printed} == {chief["weights_sha256"]}
+
+
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))

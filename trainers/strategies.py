@@ -21,7 +21,8 @@ import os
 
 import tensorflow as tf
 
-__all__ = ["STRATEGIES", "WorkerRole", "configure_cpu_devices", "make_strategy", "worker_role"]
+__all__ = ["STRATEGIES", "WorkerRole", "barrier", "configure_cpu_devices", "make_strategy",
+           "worker_role"]
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
 
@@ -103,3 +104,15 @@ def worker_role(strategy):
                 (task_type == "worker" and task_id == 0 and "chief" not in cluster) or
                 task_type is None)
     return WorkerRole(is_chief, f"{task_type}/{task_id}")
+
+
+def barrier(strategy):
+    """Waits until every worker of a multi-worker cluster gets here (a no-op otherwise).
+
+    The other workers wait at the end of a run while the chief evaluates: a
+    worker that left early would be reported to the chief as a crashed task.
+    """
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return
+    strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(lambda: tf.constant(1.0)),
+                    axis=None)

@@ -120,8 +120,11 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1, command=None, 
         if not role.is_chief:
             shutil.rmtree(write_dir, ignore_errors=True)
     if not role.is_chief:
+        strategies.barrier(strategy)   # Stay in the cluster while the chief evaluates.
         return dict(training, task=role.task)
-    return evaluate_workdir(workdir, data_dir=data_dir, extra=training, splits=splits)
+    results = evaluate_workdir(workdir, data_dir=data_dir, extra=training, splits=splits)
+    strategies.barrier(strategy)
+    return results
 
 
 def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
@@ -129,12 +132,12 @@ def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
     train_cfg = config.train
     distributed = isinstance(strategy, (tf.distribute.MirroredStrategy,
                                         tf.distribute.MultiWorkerMirroredStrategy))
-    if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-            and train_cfg.steps_per_execution != 1):
-        # Keras 3.15's multi-step loop fails under MultiWorkerMirroredStrategy
-        # ("You must feed a value for placeholder tensor 'while/cond/...'");
-        # tests/trainers/test_multi_worker.py tells when it no longer does.
-        logging.info("multi_worker: steps_per_execution %d -> 1.", train_cfg.steps_per_execution)
+    if distributed and train_cfg.steps_per_execution != 1:
+        # Keras 3.15's multi-step loop fails under MirroredStrategy and
+        # MultiWorkerMirroredStrategy ("You must feed a value for placeholder
+        # tensor 'while/cond/...'"); tests/trainers/test_distributed.py and
+        # test_multi_worker.py tell when it no longer does.
+        logging.info("Distributed: steps_per_execution %d -> 1.", train_cfg.steps_per_execution)
         config = dataclasses.replace(
             config, train=dataclasses.replace(train_cfg, steps_per_execution=1))
     with strategy.scope():

@@ -26,8 +26,8 @@ TEST_SETTINGS = {
     },
     "tests/zoo/models/test_vae.py": {"size": "medium"},
     "tests/zoo/models/test_vae_priors.py": {"size": "medium"},
-    "tests/trainers/test_distributed.py": {
-        "size": "medium", "extra_deps": ["tests_tiny_models"],  # used by its subprocesses
+    "tests/trainers/test_distributed.py": {  # deps of its subprocesses
+        "size": "large", "extra_deps": ["tests_tiny_models", "trainers_train"],
     },
     "tests/trainers/test_multi_worker.py": {
         "size": "large", "tags": ["slow"], "extra_deps": ["trainers_train"],

@@ -126,10 +126,8 @@ def test_the_two_worker_example_runs_as_written(tmp_path):
     import sys
     block = re.search(r"### Two workers on one machine\n\n```bash\n(.*?)\n```", open(
         os.path.join(ROOT, "README.md")).read(), flags=re.S).group(1)
-    rng = np.random.RandomState(0)
-    make = lambda n: (rng.rand(n, 28, 28) > 0.7).astype(np.uint8)
-    np.savez_compressed(tmp_path / "binarized_mnist.npz", x_train=make(200),
-                        x_valid=make(50), x_test=make(20))
+    from tests.tiny_models import write_synthetic_mnist
+    write_synthetic_mnist(tmp_path)
     sockets = [socket.socket() for _ in range(2)]
     for s in sockets:
         s.bind(("127.0.0.1", 0))

@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from tests.tiny_models import write_synthetic_mnist
 from trainers import strategies
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,13 +49,18 @@ ONE_STEP = textwrap.dedent("""
 """)
 
 
-def test_one_step_on_two_replicas_equals_one_step_on_one_device():
-    # A fresh process: logical devices must be configured before TF starts.
+def _run_script(script):
+    """Runs `script` in a fresh process (logical devices must be set before TF starts);
+    returns its last stdout line."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
-    result = subprocess.run([sys.executable, "-c", ONE_STEP], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    results = json.loads(result.stdout.strip().splitlines()[-1])
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_one_step_on_two_replicas_equals_one_step_on_one_device():
+    results = json.loads(_run_script(ONE_STEP))
     for name, figures in results.items():
         # The step moved the weights by ~1e-2 (Adam's first step is lr-sized)...
         assert figures["max_update"] > 1e-3, (name, figures)
@@ -99,11 +105,7 @@ NAN_ON_ONE_REPLICA = textwrap.dedent("""
 
 
 def test_a_nonfinite_batch_on_one_replica_is_skipped_on_every_replica():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
-    result = subprocess.run([sys.executable, "-c", NAN_ON_ONE_REPLICA], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures = json.loads(_run_script(NAN_ON_ONE_REPLICA))
     assert figures["nonfinite_steps"] == 1 and figures["optimizer_steps"] == 1
     assert figures["nonfinite"] == [0.5]
     assert figures["max_difference"] < 1e-5, figures
@@ -111,10 +113,7 @@ def test_a_nonfinite_batch_on_one_replica_is_skipped_on_every_replica():
 
 def test_training_program_with_mirrored_strategy_on_two_logical_cpus(tmp_path):
     import numpy as np
-    rng = np.random.RandomState(0)
-    make = lambda n: (rng.rand(n, 28, 28) > 0.7).astype(np.uint8)
-    np.savez_compressed(tmp_path / "binarized_mnist.npz", x_train=make(200),
-                        x_valid=make(50), x_test=make(20))
+    write_synthetic_mnist(tmp_path)
     workdir = str(tmp_path / "run")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
     result = subprocess.run(
@@ -151,11 +150,7 @@ KERAS_MULTI_STEP = textwrap.dedent("""
 def test_keras_multi_step_loop_still_fails_under_mirrored_strategy():
     # When this fails, Keras runs steps_per_execution > 1 under a distributed
     # strategy: drop the override in trainers/training.py (_train).
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
-    result = subprocess.run([sys.executable, "-c", KERAS_MULTI_STEP], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    line = result.stdout.strip().splitlines()[-1]
+    line = _run_script(KERAS_MULTI_STEP)
     assert line.startswith("failed:") and "You must feed a value for placeholder tensor" in line, (
         "Keras now runs several steps per execution under MirroredStrategy: remove the "
         "steps_per_execution override in trainers/training.py. " + line)

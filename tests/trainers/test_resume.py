@@ -8,9 +8,9 @@ import signal
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
+from tests.tiny_models import write_synthetic_mnist
 from trainers.training import FAULT_KILL_AT_STEP
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -20,12 +20,7 @@ EPOCHS = 3
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("data")
-    rng = np.random.RandomState(0)
-    make = lambda n: (rng.rand(n, 28, 28) > 0.7).astype(np.uint8)
-    np.savez_compressed(directory / "binarized_mnist.npz", x_train=make(200),
-                        x_valid=make(50), x_test=make(20))
-    return str(directory)
+    return write_synthetic_mnist(tmp_path_factory.mktemp("data"))
 
 
 def _train(data_dir, workdir, kill_at_step=None):

@@ -1,6 +1,6 @@
 """Runs one experiment in a workdir: data, model, `fit` with callbacks, evaluation.
 
-Workdir layout:
+Workdir layout (written by the chief only; see `trainers/strategies.py`):
     config.json                  the resolved ExperimentConfig, the data dir and the
                                  command of the latest run
     checkpoints/state.json       last completed epoch, best value, patience counter

@@ -1,6 +1,6 @@
 """The serving signatures of a zoo model: encode, decode, log_likelihood, sample.
 
-They are written against the model contract (`encode`, `decode`,
+They are written against the model contract (`encode`, `decode_features`,
 `importance_estimates`, `sample`, `event_shape`, `latent_shape`, `likelihood`),
 so every model the zoo trains exports the same way. Every signature is
 deterministic: randomness comes from stateless seeds, fixed where the signature
@@ -62,7 +62,7 @@ def serving_functions(model, limits=ServingLimits()):
 
     def decode(z):
         z = checked_batch(z, "z", "decode", model.latent_shape)
-        features = model.decoder(z)
+        features = model.decode_features(z)
         return {"mean": model.likelihood.mean(features),
                 **model.likelihood.parameters(features)}
 

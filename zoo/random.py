@@ -38,11 +38,12 @@ def fold_in(seed, data):
     return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int64))
 
 
-def replica_stateless_normal(shape, seed, batch_axis=1, dtype=tf.float32):
+def replica_stateless_normal(shape, seed, batch_axis=-2, dtype=tf.float32):
     """`tf.random.stateless_normal(shape, seed)` for this replica's rows of the global batch.
 
     Under a `tf.distribute` strategy with n replicas in sync, each replica holds
-    rows [r * b, (r + 1) * b) of the global batch (b = shape[batch_axis]). This
+    rows [r * b, (r + 1) * b) of the global batch (b = shape[batch_axis], the
+    axis may be negative). This
     draws the noise of the whole global batch, `n * b` rows, and returns this
     replica's rows, so that an example's noise depends on the seed and its
     position in the global batch, not on how many replicas share the batch: a
@@ -54,6 +55,7 @@ def replica_stateless_normal(shape, seed, batch_axis=1, dtype=tf.float32):
     if replicas == 1:
         return tf.random.stateless_normal(shape, seed, dtype=dtype)
     shape = tf.convert_to_tensor(shape, tf.int32)
+    batch_axis %= shape.shape[0]
     rows = shape[batch_axis]
     global_shape = tf.tensor_scatter_nd_update(shape, [[batch_axis]], [rows * replicas])
     noise = tf.random.stateless_normal(global_shape, seed, dtype=dtype)

@@ -35,6 +35,28 @@ def test_prior_experiments_change_only_the_prior(name):
     assert config_from_dict(json.loads(config.to_json())) == config
 
 
+HVAE_EXPERIMENTS = {
+    "hvae_standard_static_mnist": ("standard", priors.StandardNormalPriorConfig(), 86.05),
+    "hvae_mog_static_mnist": ("mog", priors.MixtureOfGaussiansPriorConfig(num_components=500),
+                              85.07),
+    "hvae_vamp_data_static_mnist": ("vamp", priors.VampPriorConfig(pseudo_inputs="data"), 85.71),
+    "hvae_vamp_static_mnist": ("vamp", priors.VampPriorConfig(num_components=500), 83.19),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HVAE_EXPERIMENTS))
+def test_hvae_experiments_are_the_vae_settings_on_the_two_level_model(name):
+    standard = experiments.get_experiment("vae_standard_static_mnist")
+    config = experiments.get_experiment(name)
+    prior, prior_config, paper_nll = HVAE_EXPERIMENTS[name]
+    assert config.model.architecture == "gated_mlp_hvae" and config.paper_nll == paper_nll
+    assert (config.model.prior, config.model.prior_config) == (prior, prior_config)
+    assert dataclasses.replace(config.model, architecture="gated_mlp", prior="standard",
+                               prior_config=None) == standard.model
+    assert (config.data, config.train) == (standard.data, standard.train)
+    assert config_from_dict(json.loads(config.to_json())) == config
+
+
 def _resolve(argv):
     flag_values = flags.FlagValues()
     for flag in flags.FLAGS.get_flags_for_module(train):

@@ -1,9 +1,11 @@
-"""Models (`VAE`) and the builders of the named architectures."""
+"""Models (`VAE`, `HierarchicalVAE`) and the builders of the named architectures."""
 
 from zoo.models.elbo_terms import ElboTerms
+from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
+from zoo.models.hierarchical_vae import HierarchicalVAE
 from zoo.models.model_config import ARCHITECTURES, ModelConfig, build_model
 from zoo.models.vae import VAE
 
-__all__ = ["ARCHITECTURES", "ElboTerms", "ModelConfig", "VAE",
-           "build_gated_mlp_vae", "build_model"]
+__all__ = ["ARCHITECTURES", "ElboTerms", "HierarchicalVAE", "ModelConfig", "VAE",
+           "build_gated_mlp_hvae", "build_gated_mlp_vae", "build_model"]

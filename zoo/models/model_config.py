@@ -4,6 +4,7 @@ import dataclasses
 from typing import Any, Optional, Tuple
 
 from zoo import priors
+from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
 from zoo.registry import Registry
 
@@ -11,6 +12,7 @@ __all__ = ["ARCHITECTURES", "ModelConfig", "build_model"]
 
 ARCHITECTURES = Registry("architecture", hint="import zoo.models")
 ARCHITECTURES.register("gated_mlp")(build_gated_mlp_vae)
+ARCHITECTURES.register("gated_mlp_hvae")(build_gated_mlp_hvae)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,7 +21,7 @@ class ModelConfig:
 
     Attributes:
         architecture: a name in `ARCHITECTURES` (a builder function).
-        latent_dim: latent units per group.
+        latent_dim: latent units per group (z1 and z2 alike in the HVAE).
         hidden_units: widths of the hidden layers.
         prior: a name in `zoo.priors.PRIORS`.
         prior_config: that prior's typed config; None becomes its defaults, so

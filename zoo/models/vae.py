@@ -107,10 +107,23 @@ class VAE(keras.Model):
         return self.posterior.params(self.encoder(x))
 
     def _log_weights(self, x, features, num_samples, seed, prior_distribution):
-        """log p(x|z), log p(z), log q(z|x) for S posterior samples, each `[S, batch]`."""
+        """The terms of the log importance weights of S posterior samples.
+
+        Args:
+            x: `[batch, *event_shape]`.
+            features: `self.encoder(x)`.
+            num_samples: S.
+            seed: int64 `[2]` stateless seed.
+            prior_distribution: `self.prior.distribution()`, built once per call.
+
+        Returns:
+            (log p(x|z), {group: log p(z_g | parents)}, {group: log q(z_g | ...)}),
+            each `[S, batch]`; one group "z" here, one per latent group in
+            models with several.
+        """
         z, log_qz_x = self.posterior.sample_and_log_prob(features, num_samples, seed)
         log_px_z = self.likelihood.log_prob(x, self.decoder(z))
-        return log_px_z, prior_distribution.log_prob(z), log_qz_x
+        return log_px_z, {"z": prior_distribution.log_prob(z)}, {"z": log_qz_x}
 
     def elbo_terms(self, x, num_samples=1, seed=None):
         """Per-example ELBO terms averaged over `num_samples` posterior samples.
@@ -121,14 +134,16 @@ class VAE(keras.Model):
             seed: None (fresh noise), an int, or an int `[2]` tensor.
 
         Returns:
-            `ElboTerms` with `log_px_z`, `log_pz={"z"}`, `log_qz_x={"z"}`, each
+            `ElboTerms` with `log_px_z` and `log_pz`, `log_qz_x` per latent
+            group ({"z"}, or {"z1", "z2"} in a hierarchical model), each
             `[batch]` in nats.
         """
         x = tf.cast(x, self.compute_dtype)
         log_px_z, log_pz, log_qz_x = self._log_weights(
             x, self.encoder(x), num_samples, seed, self.prior.distribution())
         mean = lambda t: tf.reduce_mean(t, axis=0)
-        return ElboTerms(mean(log_px_z), {"z": mean(log_pz)}, {"z": mean(log_qz_x)})
+        return ElboTerms(mean(log_px_z), {g: mean(t) for g, t in log_pz.items()},
+                         {g: mean(t) for g, t in log_qz_x.items()})
 
     def log_likelihood(self, x, num_samples=5000, chunk_size=500, seed=None):
         """Importance-sampled log p(x) in nats, `[batch]`.
@@ -179,7 +194,8 @@ class VAE(keras.Model):
             n = tf.minimum(chunk_size, num_samples - i * chunk_size)
             log_px_z, log_pz, log_qz_x = self._log_weights(
                 x, features, n, zoo_random.fold_in(seed, i), prior_distribution)
-            log_weights = log_px_z + log_pz - log_qz_x
+            log_weights = log_px_z + tf.add_n(list(log_pz.values())) - tf.add_n(
+                list(log_qz_x.values()))
             chunk_lse = tf.reduce_logsumexp(log_weights, axis=0)
             # logsumexp of a stack handles the initial -inf exactly.
             return (i + 1, tf.reduce_logsumexp(tf.stack([running_lse, chunk_lse]), axis=0),
@@ -199,9 +215,13 @@ class VAE(keras.Model):
         z, _ = self.posterior.sample_and_log_prob(features, 1, seed)
         return {"loc": loc, "scale": scale, "z": z[0]}
 
+    def decode_features(self, z):
+        """The likelihood's features (the decoder's output) at `z` `[batch, *latent_shape]`."""
+        return self.decoder(z)
+
     def decode(self, z):
         """Mean of p(x | z), `[batch, *event_shape]` (probabilities for Bernoulli)."""
-        return self.likelihood.mean(self.decoder(z))
+        return self.likelihood.mean(self.decode_features(z))
 
     def sample(self, num_samples, seed=None):
         """Ancestral samples: {"z": [n, *latent_shape], "x", "mean": [n, *event_shape]}."""

@@ -2,5 +2,6 @@
 
 from zoo.networks.gated_dense import GatedDense
 from zoo.networks.gated_mlp import GatedMLP
+from zoo.networks.joint_gated_mlp import JointGatedMLP
 
-__all__ = ["GatedDense", "GatedMLP"]
+__all__ = ["GatedDense", "GatedMLP", "JointGatedMLP"]

@@ -67,25 +67,37 @@ class DiagonalGaussianPosterior(keras.layers.Layer):
         loc, scale = self.params(features)
         return tfd.Independent(tfd.Normal(loc, scale), reinterpreted_batch_ndims=1)
 
+    def log_prob(self, z, features):
+        """log N(z; loc, diag(scale^2)) of `z` `[..., batch, D]`, summed over D: `[..., batch]`.
+
+        The same head serves as a conditional Gaussian p(z1 | z2) of a
+        hierarchical model (features computed from z2).
+        """
+        loc, scale = self.params(features)
+        standardized = (tf.convert_to_tensor(z, loc.dtype) - loc) / scale
+        return tf.reduce_sum(
+            -0.5 * tf.square(standardized) - tf.math.log(scale) - 0.5 * math.log(2 * math.pi),
+            axis=-1)
+
     def sample_and_log_prob(self, features, num_samples=1, seed=None):
         """Reparameterised samples and their log density.
 
         Args:
-            features: `[batch, F]` encoder features.
+            features: `[..., batch, F]` encoder features.
             num_samples: S, a Python int or a scalar int tensor.
             seed: None (the layer's generator), an int, or an int `[2]` tensor.
 
         Returns:
-            z: `[S, batch, D]`, drawn as loc + scale * eps with
+            z: `[S, ..., batch, D]`, drawn as loc + scale * eps with
                 eps = stateless_normal([S, batch, D], seed) (under a strategy,
                 this replica's rows of the global batch's draw; see
                 `zoo.random.replica_stateless_normal`).
-            log_q: `[S, batch]`, log q(z | x) in nats.
+            log_q: `[S, ..., batch]`, log q(z | x) in nats.
         """
         loc, scale = self.params(features)
         seed = zoo_random.as_seed(seed, self.seed_generator)
         shape = tf.concat([[num_samples], tf.shape(loc)], axis=0)
-        eps = zoo_random.replica_stateless_normal(shape, seed, batch_axis=1, dtype=loc.dtype)
+        eps = zoo_random.replica_stateless_normal(shape, seed, batch_axis=-2, dtype=loc.dtype)
         z = loc + scale * eps
         # log N(z; loc, scale) written in eps: the same function of (eps, loc,
         # scale) as (z - loc) / scale, so the same gradients, without the

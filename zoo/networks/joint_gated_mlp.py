@@ -1,0 +1,67 @@
+"""Gated MLP branches over several inputs, concatenated and joined by further gated layers."""
+
+import keras
+import tensorflow as tf
+
+from zoo.building import ensure_built
+from zoo.networks.gated_mlp import GatedMLP
+
+__all__ = ["JointGatedMLP"]
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class JointGatedMLP(keras.layers.Layer):
+    """[a, b, ...] -> joint(concat(branch_a(a), branch_b(b), ...)).
+
+    The VampPrior paper's two-level model conditions with it: q(z1 | x, z2) has
+    an x branch and a z2 branch of one gated layer (300 units) each, joined by
+    one more; p(x | z1, z2) the same over z1 and z2 (`models/HVAE_2level.py`).
+    Branch outputs broadcast over their leading axes, so an input with a sample
+    axis `[S, batch, ...]` meets one without it `[batch, ...]`.
+
+    Args:
+        input_ranks: trailing axes forming one example of each input, e.g.
+            `(3, 1)` for an image and a latent.
+        branch_units: widths of each branch's gated layers.
+        joint_units: widths of the gated layers after the concatenation.
+
+    Shapes: inputs `[..., *example_shape_i]` -> `[..., joint_units[-1]]`.
+    """
+
+    def __init__(self, input_ranks, branch_units=(300,), joint_units=(300,), **kwargs):
+        super().__init__(**kwargs)
+        self.input_ranks = tuple(int(r) for r in input_ranks)
+        self.branch_units = tuple(int(u) for u in branch_units)
+        self.joint_units = tuple(int(u) for u in joint_units)
+        self.branches = [GatedMLP(self.branch_units, input_rank=rank, name=f"branch_{i}")
+                         for i, rank in enumerate(self.input_ranks)]
+        self.joint = GatedMLP(self.joint_units, input_rank=1, name="joint")
+
+    def build(self, input_shapes):
+        leads = []
+        for branch, shape in zip(self.branches, input_shapes):
+            ensure_built(branch, tuple(shape))
+            leads.append(tuple(shape)[:len(shape) - branch.input_rank])
+        lead = max(leads, key=len)
+        ensure_built(self.joint, lead + (len(self.branches) * self.branch_units[-1],))
+
+    def call(self, inputs):
+        if len(inputs) != len(self.branches):
+            raise ValueError(f"{self.name} takes {len(self.branches)} inputs; got {len(inputs)}.")
+        outputs = [branch(x) for branch, x in zip(self.branches, inputs)]
+        shape = tf.shape(outputs[0])[:-1]
+        for output in outputs[1:]:
+            shape = tf.broadcast_dynamic_shape(shape, tf.shape(output)[:-1])
+        outputs = [tf.broadcast_to(o, tf.concat([shape, [o.shape[-1]]], axis=0))
+                   for o in outputs]
+        return self.joint(tf.concat(outputs, axis=-1))
+
+    def compute_output_shape(self, input_shapes):
+        leads = [tuple(s)[:len(s) - r] for s, r in zip(input_shapes, self.input_ranks)]
+        return max(leads, key=len) + (self.joint_units[-1],)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(input_ranks=list(self.input_ranks), branch_units=list(self.branch_units),
+                      joint_units=list(self.joint_units))
+        return config

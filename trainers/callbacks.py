@@ -21,14 +21,19 @@ def warmup_beta(epoch, warmup_epochs):
 
 
 class KLWarmup(keras.callbacks.Callback):
-    """Sets `model.beta` at the start of every epoch and logs it as "beta"."""
+    """Sets `model.beta` at the start of every epoch and logs it as "beta".
 
-    def __init__(self, warmup_epochs):
+    beta = final_beta * warmup_beta(epoch): the warm-up ramps the KL weight to
+    `final_beta` (1 for the ELBO, another value for a beta-VAE).
+    """
+
+    def __init__(self, warmup_epochs, final_beta=1.0):
         super().__init__()
         self.warmup_epochs = warmup_epochs
+        self.final_beta = float(final_beta)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.model.beta.assign(warmup_beta(epoch, self.warmup_epochs))
+        self.model.beta.assign(self.final_beta * warmup_beta(epoch, self.warmup_epochs))
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

@@ -41,6 +41,9 @@ class TrainConfig:
             distributed strategies run without XLA).
         steps_per_execution: train steps per call into the compiled function.
         clip_norm: clip the gradients to this global L2 norm (None: no clip).
+        beta: the KL weight after the warm-up (1: the ELBO; a beta-VAE otherwise).
+        free_bits: nats of KL per latent group left free in the training loss
+            (`ElboTerms.loss`; 0: none).
         max_consecutive_nonfinite: stop after this many consecutive training
             steps with a non-finite loss or gradient (each is skipped).
     """
@@ -58,6 +61,8 @@ class TrainConfig:
     steps_per_execution: int = 50
     clip_norm: Optional[float] = None
     max_consecutive_nonfinite: int = 20
+    beta: float = 1.0
+    free_bits: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)

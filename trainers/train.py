@@ -36,6 +36,8 @@ flags.DEFINE_integer("eval_num_samples", None, "Override: importance samples at 
 flags.DEFINE_integer("eval_num_examples", None,
                      "Override: test images for the log-likelihood (RandomState(0) subset).")
 flags.DEFINE_float("clip_norm", None, "Override: clip gradients to this global L2 norm.")
+flags.DEFINE_float("beta", None, "Override: KL weight after the warm-up (beta-VAE).")
+flags.DEFINE_float("free_bits", None, "Override: nats of KL per latent group left free.")
 flags.DEFINE_integer("max_consecutive_nonfinite", None,
                      "Override: stop after this many consecutive non-finite steps.")
 flags.DEFINE_integer("steps_per_execution", None, "Override: train steps per compiled call.")
@@ -57,7 +59,7 @@ def resolve_config(flag_values):
     train = {name: getattr(flag_values, name) for name in (
         "epochs", "optimizer", "learning_rate", "warmup_epochs", "patience", "seed",
         "eval_num_samples", "eval_num_examples", "clip_norm", "max_consecutive_nonfinite",
-        "steps_per_execution")}
+        "steps_per_execution", "beta", "free_bits")}
     drop_none = lambda d: {k: v for k, v in d.items() if v is not None}
     model = config.model
     if flag_values.prior is not None and flag_values.prior != model.prior:

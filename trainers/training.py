@@ -162,7 +162,8 @@ def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
     if initial_epoch < train_cfg.epochs and not state["stopped_early"]:
         batch = config.data.batch_size
         steps_per_epoch = len(splits.train) // batch
-        callbacks = [zoo_callbacks.KLWarmup(train_cfg.warmup_epochs), checkpointer,
+        model.free_bits.assign(train_cfg.free_bits)
+        callbacks = [zoo_callbacks.KLWarmup(train_cfg.warmup_epochs, train_cfg.beta), checkpointer,
                      zoo_callbacks.NonFiniteGuard(train_cfg.max_consecutive_nonfinite,
                                                   checkpointer),
                      keras.callbacks.TensorBoard(os.path.join(write_dir, "tensorboard"))]

@@ -17,6 +17,17 @@ def test_warmup_beta(epoch, warmup, beta):
     assert callbacks.warmup_beta(epoch, warmup) == pytest.approx(beta)
 
 
+def test_kl_warmup_ramps_to_the_final_beta():
+    class WithBeta:
+        beta = keras.Variable(0.0)
+
+    warmup = callbacks.KLWarmup(4, final_beta=4.0)
+    warmup.set_model(WithBeta())
+    for epoch, beta in [(0, 1.0), (1, 2.0), (3, 4.0), (9, 4.0)]:
+        warmup.on_epoch_begin(epoch)
+        assert float(WithBeta.beta.numpy()) == pytest.approx(beta)
+
+
 def _tiny_model():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")

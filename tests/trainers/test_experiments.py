@@ -1,5 +1,6 @@
 """Named experiments: the learned-prior rows differ from the standard one only in the prior."""
 
+import copy
 import dataclasses
 import json
 
@@ -61,9 +62,22 @@ def _resolve(argv):
     flag_values = flags.FlagValues()
     for flag in flags.FLAGS.get_flags_for_module(train):
         if flag.name != "workdir":       # required, and not part of the config
-            flag_values[flag.name] = flag
+            fresh = copy.deepcopy(flag)  # each call parses from the defaults
+            fresh.unparse()
+            flag_values[flag.name] = fresh
     flag_values(["train"] + argv)
     return train.resolve_config(flag_values)
+
+
+def test_training_option_flags_override_the_experiment():
+    config = _resolve(["--experiment=hvae_vamp_static_mnist", "--beta=4", "--free_bits=0.5",
+                       "--clip_norm=10", "--max_consecutive_nonfinite=3",
+                       "--steps_per_execution=7"])
+    train_config = config.train
+    assert (train_config.beta, train_config.free_bits, train_config.clip_norm) == (4.0, 0.5, 10.0)
+    assert (train_config.max_consecutive_nonfinite, train_config.steps_per_execution) == (3, 7)
+    default = _resolve(["--experiment=hvae_vamp_static_mnist"]).train
+    assert (default.beta, default.free_bits, default.clip_norm) == (1.0, 0.0, None)
 
 
 def test_prior_flag_overrides_any_experiment_with_that_priors_defaults():

@@ -36,3 +36,20 @@ class ElboTerms(NamedTuple):
     def objective(self, beta=1.0):
         """beta-weighted ELBO, `[batch]`: log p(x | z) - beta * KL."""
         return self.log_px_z - beta * self.kl
+
+    def loss(self, beta=1.0, free_bits=0.0):
+        """The training loss of a batch (a scalar, nats per example):
+
+            -mean_batch log p(x | z) + beta * sum_g max(free_bits, mean_batch KL_g)
+
+        With `free_bits` = 0 it is -mean(objective(beta)). Otherwise each latent
+        group g keeps `free_bits` nats of KL for free (Kingma et al. 2016,
+        "free bits", on the minibatch average as there): a group whose average
+        KL is below it gets no gradient from its KL term.
+        """
+        kl_per_group = [tf.reduce_mean(self.log_qz_x[g] - self.log_pz[g]) for g in self.log_qz_x]
+        free_bits = tf.cast(free_bits, self.log_px_z.dtype)
+        # No floor at 0 without free bits: a Monte Carlo KL average may be negative.
+        kl = tf.add_n([tf.where(free_bits > 0, tf.maximum(k, free_bits), k)
+                       for k in kl_per_group])
+        return -tf.reduce_mean(self.log_px_z) + beta * kl

@@ -38,7 +38,9 @@ class VAE(keras.Model):
             noise from the generator (not reproducible across a restart).
 
     State set by the trainer (never by the model): `beta`, the KL weight of
-    the training objective (warm-up, beta-VAE). Evaluation always uses beta=1.
+    the training objective (warm-up, beta-VAE), and `free_bits`, the nats of
+    KL per latent group the loss leaves free (see `ElboTerms.loss`; 0: none,
+    not saved with the weights). Evaluation always uses beta = 1, no free bits.
 
     `compile(optimizer)` + `fit(dataset of x)` trains it: the loss is the mean
     over the batch of -(log p(x|z) - beta * KL), divided by the number of
@@ -75,6 +77,8 @@ class VAE(keras.Model):
             0, dtype=tf.int64, trainable=False, name=name,
             aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.nonfinite_steps = counter("nonfinite_steps")
+        self.free_bits = tf.Variable(0.0, trainable=False, name="free_bits",
+                                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.consecutive_nonfinite_steps = counter("consecutive_nonfinite_steps")
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.elbo_tracker = keras.metrics.Mean(name="elbo")
@@ -285,7 +289,7 @@ class VAE(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             terms = self.elbo_terms(x, seed=self._training_seed(0))
-            loss = -tf.reduce_mean(terms.objective(self.beta))
+            loss = terms.loss(self.beta, self.free_bits)
             replica_loss = loss / replicas
         variables = self.trainable_variables
         gradients = tape.gradient(replica_loss, variables)

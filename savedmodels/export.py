@@ -54,15 +54,20 @@ def _check_name(name):
         raise ValueError(f"--name must be a plain folder name; got {name!r}.")
 
 
+def _fsync(path):
+    """Flushes a file or folder (its entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _fsync_tree(root):
     """Flushes every file and folder under `root` to disk before the rename publishes it."""
     for folder, _, files in os.walk(root):
         for path in [os.path.join(folder, f) for f in files] + [folder]:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _fsync(path)
 
 
 def _write_savedmodel(model, path, limits):
@@ -140,11 +145,7 @@ def export_model(model, export_base, name, version=None, metadata=None,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    fd = os.open(model_dir, os.O_RDONLY)
-    try:
-        os.fsync(fd)    # The rename itself reaches the disk.
-    finally:
-        os.close(fd)
+    _fsync(model_dir)   # The rename itself reaches the disk.
     return final
 
 

@@ -36,6 +36,9 @@ class HierarchicalVAE(VAE):
     z1 = E[z1 | z2].
     """
 
+    PARTS = VAE.PARTS + ("bottom_encoder", "bottom_posterior", "conditional_prior_encoder",
+                         "conditional_prior")
+
     def __init__(self, encoder, posterior, bottom_encoder, bottom_posterior,
                  conditional_prior_encoder, conditional_prior, prior, decoder, likelihood,
                  seed=None, **kwargs):
@@ -95,18 +98,3 @@ class HierarchicalVAE(VAE):
         features = self.decoder([z1[0], z2])
         x = self.likelihood.sample(features, seed=zoo_random.fold_in(seed, 1))
         return {"z": z2, "z1": z1[0], "x": x, "mean": self.likelihood.mean(features)}
-
-    def get_config(self):
-        config = super().get_config()
-        for name in ("bottom_encoder", "bottom_posterior", "conditional_prior_encoder",
-                     "conditional_prior"):
-            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in ("encoder", "posterior", "prior", "decoder", "likelihood", "bottom_encoder",
-                     "bottom_posterior", "conditional_prior_encoder", "conditional_prior"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)

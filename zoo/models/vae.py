@@ -307,9 +307,12 @@ class VAE(keras.Model):
 
     # --------------------------------------------------------------- serialization
 
+    # The constructor arguments that are layers, serialized with the model.
+    PARTS = ("encoder", "posterior", "prior", "decoder", "likelihood")
+
     def get_config(self):
         config = super().get_config()
-        for name in ("encoder", "posterior", "prior", "decoder", "likelihood"):
+        for name in self.PARTS:
             config[name] = keras.saving.serialize_keras_object(getattr(self, name))
         config["seed"] = self.seed
         return config
@@ -317,7 +320,7 @@ class VAE(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for name in ("encoder", "posterior", "prior", "decoder", "likelihood"):
+        for name in cls.PARTS:
             config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
 

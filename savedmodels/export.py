@@ -30,6 +30,7 @@ from savedmodels.signatures import (
     serving_functions,
     signature_docs,
 )
+from trainers.files import fsync
 
 __all__ = ["METADATA", "export_model", "export_workdir", "next_version", "read_metadata"]
 
@@ -54,20 +55,11 @@ def _check_name(name):
         raise ValueError(f"--name must be a plain folder name; got {name!r}.")
 
 
-def _fsync(path):
-    """Flushes a file or folder (its entries) to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(root):
     """Flushes every file and folder under `root` to disk before the rename publishes it."""
     for folder, _, files in os.walk(root):
         for path in [os.path.join(folder, f) for f in files] + [folder]:
-            _fsync(path)
+            fsync(path)
 
 
 def _write_savedmodel(model, path, limits):
@@ -145,7 +137,7 @@ def export_model(model, export_base, name, version=None, metadata=None,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _fsync(model_dir)   # The rename itself reaches the disk.
+    fsync(model_dir)   # The rename itself reaches the disk.
     return final
 
 

@@ -8,6 +8,8 @@ import signal
 import keras
 from absl import logging
 
+from trainers import files
+
 __all__ = ["CheckpointAndEarlyStopping", "KLWarmup", "KillAtStep", "NonFiniteGuard",
            "NonFiniteTrainingError", "warmup_beta"]
 
@@ -38,24 +40,6 @@ class KLWarmup(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["beta"] = float(self.model.beta.numpy())
-
-
-def _write_json_atomically(path, payload):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(payload, f, indent=2, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _fsync(path):
-    """Flushes a written file to disk, so that a crash cannot leave it named but empty."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class CheckpointAndEarlyStopping(keras.callbacks.Callback):
@@ -115,7 +99,7 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
             state.update(best=float(value), best_epoch=epoch + 1, wait=0)
             tmp = os.path.join(self.write_directory, ".best-tmp.keras")
             self.model.save(tmp)
-            _fsync(tmp)
+            files.fsync(tmp)
             os.replace(tmp, os.path.join(self.write_directory, self.BEST))
         elif epoch + 1 > self.start_epoch:
             state["wait"] += 1
@@ -124,9 +108,9 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
             self.model.stop_training = True
         checkpoint = f"ckpt-{epoch + 1}.weights.h5"
         self.model.save_weights(os.path.join(self.write_directory, checkpoint))
-        _fsync(os.path.join(self.write_directory, checkpoint))
+        files.fsync(os.path.join(self.write_directory, checkpoint))
         state["checkpoint"] = checkpoint
-        _write_json_atomically(os.path.join(self.write_directory, self.STATE), state)
+        files.write_json_atomically(os.path.join(self.write_directory, self.STATE), state)
         for name in os.listdir(self.write_directory):
             if name.startswith("ckpt-") and name != checkpoint:
                 os.remove(os.path.join(self.write_directory, name))

@@ -1,12 +1,11 @@
 """Test-set evaluation of a trained model, written as `evaluation.json`."""
 
-import json
 import os
 import time
 
 import numpy as np
 
-from trainers import pipelines
+from trainers import files, pipelines
 from zoo import evaluation
 
 __all__ = ["evaluate_test_set", "write_evaluation"]
@@ -68,7 +67,5 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
 def write_evaluation(workdir, results):
     """Writes `<workdir>/evaluation.json` atomically and returns its path."""
     path = os.path.join(workdir, "evaluation.json")
-    with open(path + ".tmp", "w") as f:
-        json.dump(results, f, indent=2, sort_keys=True)
-    os.replace(path + ".tmp", path)
+    files.write_json_atomically(path, results)
     return path

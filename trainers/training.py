@@ -24,7 +24,7 @@ import tensorflow as tf
 from absl import logging
 
 from trainers import callbacks as zoo_callbacks
-from trainers import datasets, optimizers, pipelines, strategies
+from trainers import datasets, files, optimizers, pipelines, strategies
 from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation
 from zoo.models import build_model
@@ -63,11 +63,8 @@ def _save_workdir_config(workdir, config, data_dir, command=None):
             raise ValueError(
                 f"{workdir} holds a run of a different model or dataset "
                 f"({previous.name}: {previous.model}, {previous.data}); use a new --workdir.")
-    payload = {"experiment": dataclasses.asdict(config), "data_dir": data_dir,
-               "command": command}
-    with open(path + ".tmp", "w") as f:
-        json.dump(payload, f, indent=2, sort_keys=True)
-    os.replace(path + ".tmp", path)
+    files.write_json_atomically(path, {"experiment": dataclasses.asdict(config),
+                                       "data_dir": data_dir, "command": command})
 
 
 def compiled_model(config, image_shape, jit_compile=None):

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from trainers import callbacks
+from trainers import callbacks, files
 
 
 @pytest.mark.parametrize("epoch,warmup,beta", [
@@ -73,7 +73,7 @@ def test_a_crash_between_checkpoint_and_state_keeps_the_previous_checkpoint(tmp_
     def crash(path, payload):
         raise OSError("killed before state.json was replaced")
 
-    monkeypatch.setattr(callbacks, "_write_json_atomically", crash)
+    monkeypatch.setattr(files, "write_json_atomically", crash)
     with pytest.raises(OSError, match="killed"):
         cb.on_epoch_end(1, {"val_loss": 4.0})
     monkeypatch.undo()

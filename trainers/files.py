@@ -1,0 +1,28 @@
+"""Durable file writes: a file is flushed to disk before a name points at it."""
+
+import json
+import os
+
+__all__ = ["fsync", "write_json_atomically"]
+
+
+def fsync(path):
+    """Flushes a written file (or a folder's entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomically(path, payload):
+    """Writes `payload` as JSON to `path.tmp`, flushes it and renames it to `path`.
+
+    Readers see the old file or the new one, never a half-written one.
+    """
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(payload, f, indent=2, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

@@ -36,6 +36,13 @@ TEST_SETTINGS = {
         "size": "large", "tags": ["slow"], "extra_deps": ["trainers_train"],
     },
     "tests/savedmodels/test_export.py": {"size": "medium"},
+    "tests/trainers/test_train_ncp_program.py": {
+        "size": "large", "tags": ["slow"],
+        "extra_deps": ["trainers_train", "trainers_train_ncp", "trainers_sample_ncp",
+                       "savedmodels_export"],
+    },
+    "tests/zoo/models/test_noise_contrastive_vae.py": {"size": "medium"},
+    "tests/zoo/priors/test_noise_contrastive.py": {"size": "medium"},
     "tests/savedmodels/test_cc_loader.py": {"size": "medium"},
     "tests/savedmodels/test_export_program.py": {
         "size": "large", "tags": ["slow"],

@@ -175,12 +175,19 @@ def export_workdir(workdir, export_base, name, version=None, training_command=No
                    limits=ServingLimits()):
     """Exports the best model of a training workdir, with its experiment and metrics.
 
+    A `trainers.train_ncp` output folder exports its NCP-VAE (`model.keras`), with
+    the base run's experiment and the NCP's test metrics.
+
     Args:
         training_command: recorded as the command that trained the model; by
             default the one the training program saved in the workdir.
     """
-    from trainers import callbacks, training
+    from trainers import callbacks, ncp_training, training
 
+    if ncp_training.is_ncp_workdir(workdir):
+        return export_model(ncp_training.load_ncp_model(workdir), export_base, name, version,
+                            metadata=ncp_training.export_metadata(workdir, training_command),
+                            limits=limits)
     config, data_dir = training.load_workdir_config(workdir)
     best = os.path.join(workdir, training.CHECKPOINTS,
                         callbacks.CheckpointAndEarlyStopping.BEST)
@@ -208,7 +215,8 @@ def _define_flags():
     # defines no flags.
     from absl import flags
 
-    flags.DEFINE_string("workdir", None, "Training workdir (trainers.train --workdir).",
+    flags.DEFINE_string("workdir", None, "Training workdir (trainers.train --workdir) "
+                        "or an NCP folder (trainers.train_ncp --workdir).",
                         required=True)
     flags.DEFINE_string("export_base", None, "Base folder; the export goes to "
                         "<export_base>/<name>/<version>/.", required=True)

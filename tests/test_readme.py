@@ -33,6 +33,23 @@ def test_readme_flags_exist_in_the_training_program():
         assert flag in flags.FLAGS, flag
 
 
+def test_the_ncp_commands_use_flags_the_programs_define():
+    import subprocess
+    import sys
+
+    text = open(os.path.join(ROOT, "README.md")).read()
+    section = text.split("### Stage 2 from the command line", 1)[1]
+    block = re.search(r"```\n(.*?)\n```", section, flags=re.S).group(1).replace("\\\n", " ")
+    commands = [line for line in block.splitlines() if line.startswith("python -m ")]
+    assert [c.split()[2] for c in commands] == ["trainers.train_ncp", "trainers.sample_ncp"]
+    for command in commands:
+        module = command.split()[2]
+        help_text = subprocess.run([sys.executable, "-m", module, "--helpfull"], cwd=ROOT,
+                                   capture_output=True, text=True, timeout=120).stdout
+        for flag in re.findall(r"--(\w+)=", command):
+            assert f"--{flag}:" in help_text, (module, flag)
+
+
 def test_the_prior_in_your_own_keras_model_example_runs_and_fits():
     text = open(os.path.join(ROOT, "README.md")).read()
     section = text.split("### A prior in your own Keras model", 1)[1]

@@ -1,10 +1,13 @@
 """The VampPrior paper's two-level VAE: q(z1 | x, z2) q(z2 | x), p(x | z1, z2) p(z1 | z2) p(z2)."""
 
 import keras
+import tensorflow as tf
 
 from zoo import random as zoo_random
 from zoo.building import ensure_built
 from zoo.models.vae import VAE
+from zoo.priors.noise_contrastive import NoiseContrastivePrior
+from zoo.priors.noise_contrastive_conditional import NoiseContrastiveConditional
 
 __all__ = ["HierarchicalVAE"]
 
@@ -98,3 +101,55 @@ class HierarchicalVAE(VAE):
         features = self.decoder([z1[0], z2])
         x = self.likelihood.sample(features, seed=zoo_random.fold_in(seed, 1))
         return {"z": z2, "z1": z1[0], "x": x, "mean": self.likelihood.mean(features)}
+
+    # --------------------------------------------------- noise-contrastive prior
+
+    def noise_contrastive_pairs(self, x, seed=None):
+        """Stage-2 samples per group (Aneja et al. 2021, Eq. 4), each `[batch, D]`.
+
+        "z2": (z2 ~ q(z2 | x), z2 ~ p(z2), None);
+        "z1": (z1 ~ q(z1 | x, z2), z1 ~ p(z1 | z2), c(z2)), both given the same
+            posterior z2, with c(z2) the conditional prior's features.
+        """
+        seed = zoo_random.as_seed(seed, self.seed_generator)
+        x = tf.cast(x, self.compute_dtype)
+        z2_q, _ = self.posterior.sample_and_log_prob(self.encoder(x), 1,
+                                                     zoo_random.fold_in(seed, 0))
+        z2_q = z2_q[0]
+        z1_q, _ = self.bottom_posterior.sample_and_log_prob(
+            self.bottom_encoder([x, z2_q]), 1, zoo_random.fold_in(seed, 1))
+        context = self.conditional_prior_encoder(z2_q)
+        z1_p, _ = self.conditional_prior.sample_and_log_prob(context, 1,
+                                                             zoo_random.fold_in(seed, 2))
+        z2_p = self.prior.sample(tf.shape(x)[0], seed=zoo_random.fold_in(seed, 3))
+        return {"z2": (z2_q, z2_p, None), "z1": (z1_q[0], z1_p[0], context)}
+
+    def with_noise_contrastive_prior(self, classifiers, num_proposals=5000,
+                                     proposal_chunk_size=100, **options):
+        """The hierarchical NCP: p(z2) and p(z1 | z2) each reweighted by its classifier.
+
+        `classifiers["z2"]` sees z2, `classifiers["z1"]` sees [z1, c(z2)].
+        Sampling is ancestral with SIR per group; the one normalizer of the
+        joint lives in the top prior (`estimate_log_normalizer`).
+        """
+        model = self.with_parts(
+            prior=NoiseContrastivePrior(self.prior, classifiers["z2"], num_proposals=num_proposals,
+                                        proposal_chunk_size=proposal_chunk_size, **options),
+            conditional_prior=NoiseContrastiveConditional(
+                self.conditional_prior, classifiers["z1"], num_proposals=num_proposals,
+                proposal_chunk_size=proposal_chunk_size, seed=self.conditional_prior.seed,
+                name="conditional_prior"))
+        model.trainable = False   # As in VAE.with_noise_contrastive_prior.
+        return model
+
+    def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None):
+        """log Z = log E[r(z2) r(z1 | z2)] over z2 ~ p(z2), z1 ~ p(z1 | z2), stored in the prior."""
+        conditional = self.conditional_prior
+
+        def bottom_log_ratio(z2, seed):
+            context = self.conditional_prior_encoder(z2)
+            z1, _ = conditional.base.sample_and_log_prob(context, 1, seed)
+            return conditional.log_ratio(z1[0], context)
+
+        return self.prior.estimate_log_normalizer(num_samples, chunk_size, seed,
+                                                  extra_log_ratio=bottom_log_ratio)

@@ -6,6 +6,7 @@ from typing import Any, Optional, Tuple
 from zoo import priors
 from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
+from zoo.models.mlp_vae import build_tanh_mlp_vae
 from zoo.registry import Registry
 
 __all__ = ["ARCHITECTURES", "ModelConfig", "build_model"]
@@ -13,6 +14,7 @@ __all__ = ["ARCHITECTURES", "ModelConfig", "build_model"]
 ARCHITECTURES = Registry("architecture", hint="import zoo.models")
 ARCHITECTURES.register("gated_mlp")(build_gated_mlp_vae)
 ARCHITECTURES.register("gated_mlp_hvae")(build_gated_mlp_hvae)
+ARCHITECTURES.register("tanh_mlp")(build_tanh_mlp_vae)
 
 
 @dataclasses.dataclass(frozen=True)

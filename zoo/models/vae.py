@@ -9,6 +9,7 @@ from zoo import random as zoo_random
 from zoo.building import ensure_built
 from zoo.models.elbo_terms import ElboTerms
 from zoo.models.keras_workarounds import reducible_step_logs
+from zoo.priors.noise_contrastive import NoiseContrastivePrior
 
 __all__ = ["VAE"]
 
@@ -257,6 +258,55 @@ class VAE(keras.Model):
         """Single-sample ELBO per example, `[batch]` nats."""
         return self.elbo_terms(x).elbo
 
+    # --------------------------------------------------- noise-contrastive prior
+
+    def noise_contrastive_pairs(self, x, seed=None):
+        """Stage-2 samples of NCP-VAE: per latent group, posterior and prior draws.
+
+        Args:
+            x: `[batch, *event_shape]` training data.
+            seed: None, an int or an int `[2]` tensor.
+
+        Returns:
+            {group: (z_q, z_p, context)}: here {"z": (z ~ q(z | x) `[batch, D]`,
+            z ~ p(z) `[batch, D]`, None)}, so z_q follows the aggregate
+            posterior q(z). Hierarchical models add groups whose context is
+            the representation of the groups above.
+        """
+        seed = zoo_random.as_seed(seed, self.seed_generator)
+        x = tf.cast(x, self.compute_dtype)
+        z_q, _ = self.posterior.sample_and_log_prob(self.encoder(x), 1,
+                                                    zoo_random.fold_in(seed, 0))
+        z_p = self.prior.sample(tf.shape(x)[0], seed=zoo_random.fold_in(seed, 1))
+        return {"z": (z_q[0], z_p, None)}
+
+    def with_noise_contrastive_prior(self, classifiers, **options):
+        """This model with p(z) reweighted: `NoiseContrastivePrior(p, classifiers["z"])`.
+
+        The new model shares every layer with this one and is frozen
+        (`trainable` False, also after loading): log Z is estimated for these
+        weights, and the ELBO must not move them or the classifier. `options`
+        go to `NoiseContrastivePrior` (sampler, proposals, Langevin settings).
+        Call `estimate_log_normalizer` before `log_likelihood`.
+        """
+        return _frozen(self.with_parts(
+            prior=NoiseContrastivePrior(self.prior, classifiers["z"], **options)))
+
+    def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None):
+        """Estimates and stores the NCP's log Z (see `NoiseContrastivePrior`)."""
+        return self.prior.estimate_log_normalizer(num_samples, chunk_size, seed)
+
+    def with_parts(self, **replacements):
+        """A built model of this class from this one's parts, some replaced (the others shared).
+
+        E.g. `model.with_parts(prior=other_prior)`; the seed is kept.
+        """
+        parts = {name: getattr(self, name) for name in self.PARTS}
+        parts.update(replacements)
+        model = type(self)(**parts, seed=self.seed)
+        model.build((None,) + tuple(self.event_shape))
+        return model
+
     # ------------------------------------------------------------------ training
 
     @property
@@ -355,6 +405,12 @@ def _apply_gradients_if(condition, optimizer, gradients, variables):
                 lambda: None)
 
     tf.distribute.get_replica_context().merge_call(cross_replica, args=(condition, gradients))
+
+
+def _frozen(model):
+    """`model` with `trainable` False (saved with it, so a loaded copy is frozen too)."""
+    model.trainable = False
+    return model
 
 
 def _features_of(data):

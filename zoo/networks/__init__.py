@@ -3,5 +3,7 @@
 from zoo.networks.gated_dense import GatedDense
 from zoo.networks.gated_mlp import GatedMLP
 from zoo.networks.joint_gated_mlp import JointGatedMLP
+from zoo.networks.mlp import MLP
+from zoo.networks.residual_mlp import ResidualMLP
 
-__all__ = ["GatedDense", "GatedMLP", "JointGatedMLP"]
+__all__ = ["GatedDense", "GatedMLP", "JointGatedMLP", "MLP", "ResidualMLP"]

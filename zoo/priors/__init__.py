@@ -3,6 +3,9 @@
 `PRIORS` maps a short name to a `PriorSpec`: the layer class and the typed
 config (a frozen dataclass) it is built from. `build_prior` is the one place
 a prior is built from a name and a config.
+
+`NoiseContrastivePrior` is not in `PRIORS`: it wraps a trained base prior and
+a classifier (stage 2 of NCP-VAE, `trainers.train_ncp`).
 """
 
 import dataclasses
@@ -11,6 +14,8 @@ from typing import Optional
 from zoo.priors.flow_prior import FlowPrior
 from zoo.priors.masked_autoregressive_flow import MAFPrior, MAFPriorConfig
 from zoo.priors.mixture_of_gaussians import MixtureOfGaussiansPrior, MixtureOfGaussiansPriorConfig
+from zoo.priors.noise_contrastive import NoiseContrastivePrior
+from zoo.priors.noise_contrastive_conditional import NoiseContrastiveConditional
 from zoo.priors.prior import Prior
 from zoo.priors.realnvp import RealNVPPrior, RealNVPPriorConfig
 from zoo.priors.standard_normal import StandardNormalPrior
@@ -18,7 +23,8 @@ from zoo.priors.vamp import VampPrior, VampPriorConfig
 from zoo.registry import Registry
 
 __all__ = ["PRIORS", "FlowPrior", "MAFPrior", "MAFPriorConfig", "MixtureOfGaussiansPrior",
-           "MixtureOfGaussiansPriorConfig", "Prior", "PriorSpec", "RealNVPPrior",
+           "MixtureOfGaussiansPriorConfig", "NoiseContrastiveConditional",
+           "NoiseContrastivePrior", "Prior", "PriorSpec", "RealNVPPrior",
            "RealNVPPriorConfig", "StandardNormalPrior", "StandardNormalPriorConfig",
            "VampPrior", "VampPriorConfig", "build_prior", "prior_config_from_dict"]
 

@@ -69,6 +69,19 @@ def _resolve(argv):
     return train.resolve_config(flag_values)
 
 
+def test_the_posterior_experiment_changes_only_the_posterior():
+    from zoo import posteriors
+
+    base = experiments.get_experiment("vae_standard_static_mnist")
+    config = experiments.get_experiment("dense_vae_realnvp_posterior_static_mnist")
+    assert config.model == dataclasses.replace(
+        base.model, posterior="realnvp",
+        posterior_config=posteriors.RealNVPPosteriorConfig(num_blocks=20, hidden_units=(256,)))
+    assert (config.data, config.train, config.paper_nll) == (base.data, base.train, 86.07)
+    # The config survives its JSON form (as saved in a workdir).
+    assert config_from_dict(json.loads(config.to_json())) == config
+
+
 def test_training_option_flags_override_the_experiment():
     config = _resolve(["--experiment=hvae_vamp_static_mnist", "--beta=4", "--free_bits=0.5",
                        "--clip_norm=10", "--max_consecutive_nonfinite=3",

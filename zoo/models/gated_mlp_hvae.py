@@ -11,7 +11,8 @@ __all__ = ["build_gated_mlp_hvae"]
 
 def build_gated_mlp_hvae(input_shape=(28, 28, 1), latent_dim=40, hidden_units=(300, 300),
                          prior="standard", prior_config=None, likelihood="bernoulli",
-                         log_var_range=(-6.0, 2.0), seed=None):
+                         log_var_range=(-6.0, 2.0), posterior="gaussian",
+                         posterior_config=None, seed=None):
     """Builds (and builds the weights of) the HVAE (L = 2) of `models/HVAE_2level.py`.
 
         q(z2 | x):      x -> GatedDense(300) -> GatedDense(300) -> (mu, clip(log var))
@@ -28,6 +29,10 @@ def build_gated_mlp_hvae(input_shape=(28, 28, 1), latent_dim=40, hidden_units=(3
     Returns:
         A built `HierarchicalVAE`.
     """
+    if posterior != "gaussian":
+        raise ValueError(f"The two-level HVAE has diagonal Gaussian posteriors only; got "
+                         f"posterior={posterior!r}.")
+    del posterior_config
     seed_of = lambda k: None if seed is None else seed + k
     width = (int(hidden_units[-1]),)
     gaussian = lambda name, k: DiagonalGaussianPosterior(

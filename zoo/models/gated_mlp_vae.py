@@ -1,9 +1,8 @@
 """The VampPrior paper's one-level VAE with gated MLPs (Tomczak & Welling 2018)."""
 
-from zoo import likelihoods, priors
+from zoo import likelihoods, posteriors, priors
 from zoo.models.vae import VAE
 from zoo.networks.gated_mlp import GatedMLP
-from zoo.posteriors.diagonal_gaussian import DiagonalGaussianPosterior
 
 __all__ = ["build_gated_mlp_vae"]
 
@@ -11,7 +10,8 @@ __all__ = ["build_gated_mlp_vae"]
 def build_gated_mlp_vae(input_shape=(28, 28, 1), latent_dim=40,
                         hidden_units=(300, 300), prior="standard",
                         prior_config=None, likelihood="bernoulli",
-                        log_var_range=(-6.0, 2.0), seed=None):
+                        log_var_range=(-6.0, 2.0), posterior="gaussian",
+                        posterior_config=None, seed=None):
     """Builds (and builds the weights of) the gated-MLP VAE.
 
     encoder: x -> GatedDense(300) -> GatedDense(300) -> (mu, clip(log var, -6, 2))
@@ -27,6 +27,9 @@ def build_gated_mlp_vae(input_shape=(28, 28, 1), latent_dim=40,
         prior_config: that prior's typed config (None: its defaults).
         likelihood: a name registered in `zoo.likelihoods.LIKELIHOODS`.
         log_var_range: clip of the posterior log-variance.
+        posterior: a name registered in `zoo.posteriors.POSTERIORS` (a flow
+            posterior pushes the diagonal Gaussian through its steps).
+        posterior_config: that posterior's typed config (None: its defaults).
         seed: base seed of the model's stochastic layers (None: random).
 
     Returns:
@@ -35,8 +38,9 @@ def build_gated_mlp_vae(input_shape=(28, 28, 1), latent_dim=40,
     seed_of = lambda k: None if seed is None else seed + k
     model = VAE(
         encoder=GatedMLP(hidden_units, input_rank=len(input_shape), name="encoder"),
-        posterior=DiagonalGaussianPosterior(latent_dim, log_var_range=log_var_range,
-                                            seed=seed_of(1), name="posterior"),
+        posterior=posteriors.build_posterior(posterior, latent_dim, posterior_config,
+                                             log_var_range=log_var_range, seed=seed_of(1),
+                                             name="posterior"),
         prior=priors.build_prior(prior, (latent_dim,), prior_config,
                                  input_shape=input_shape, name="prior", seed=seed_of(4)),
         decoder=GatedMLP(hidden_units, input_rank=1, name="decoder"),

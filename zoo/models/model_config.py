@@ -3,7 +3,7 @@
 import dataclasses
 from typing import Any, Optional, Tuple
 
-from zoo import priors
+from zoo import posteriors, priors
 from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
 from zoo.models.mlp_vae import build_tanh_mlp_vae
@@ -30,6 +30,8 @@ class ModelConfig:
             two configs of the same model compare equal.
         likelihood: a name in `zoo.likelihoods.LIKELIHOODS`.
         log_var_range: clip of the posterior log-variance (None: no clip).
+        posterior: a name in `zoo.posteriors.POSTERIORS`.
+        posterior_config: that posterior's typed config (None: its defaults).
     """
 
     architecture: str = "gated_mlp"
@@ -39,6 +41,8 @@ class ModelConfig:
     prior_config: Any = None
     likelihood: str = "bernoulli"
     log_var_range: Optional[Tuple[float, float]] = (-6.0, 2.0)
+    posterior: str = "gaussian"
+    posterior_config: Any = None
 
     def __post_init__(self):
         config_class = priors.PRIORS.get(self.prior).config_class
@@ -50,6 +54,15 @@ class ModelConfig:
         elif not isinstance(self.prior_config, config_class):
             raise TypeError(f"Prior {self.prior!r} takes a {config_class.__name__}; "
                             f"got {type(self.prior_config).__name__}.")
+        posterior_class = posteriors.POSTERIORS.get(self.posterior).config_class
+        if self.posterior_config is None:
+            object.__setattr__(self, "posterior_config", posterior_class())
+        elif isinstance(self.posterior_config, dict):
+            object.__setattr__(self, "posterior_config", posteriors.posterior_config_from_dict(
+                self.posterior, self.posterior_config))
+        elif not isinstance(self.posterior_config, posterior_class):
+            raise TypeError(f"Posterior {self.posterior!r} takes a {posterior_class.__name__}; "
+                            f"got {type(self.posterior_config).__name__}.")
 
 
 def build_model(config, input_shape, seed=None):
@@ -59,4 +72,5 @@ def build_model(config, input_shape, seed=None):
                    hidden_units=tuple(config.hidden_units), prior=config.prior,
                    prior_config=config.prior_config,
                    likelihood=config.likelihood,
-                   log_var_range=config.log_var_range, seed=seed)
+                   log_var_range=config.log_var_range, posterior=config.posterior,
+                   posterior_config=config.posterior_config, seed=seed)

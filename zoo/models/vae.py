@@ -108,7 +108,12 @@ class VAE(keras.Model):
     # ----------------------------------------------------------------- inference
 
     def _posterior_params(self, x):
-        """(loc, scale) of q(z | x), each `[batch, D]`."""
+        """(loc, scale) of q(z | x), each `[batch, D]` (what a VampPrior evaluates)."""
+        if not getattr(self.posterior, "gaussian", True):
+            raise ValueError(
+                f"The VampPrior evaluates q(z | u) as a diagonal Gaussian; this model's posterior "
+                f"({type(self.posterior).__name__}) is not one. Use a diagonal Gaussian "
+                f"posterior with the VampPrior.")
         return self.posterior.params(self.encoder(x))
 
     def _log_weights(self, x, features, num_samples, seed, prior_distribution):

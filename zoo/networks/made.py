@@ -82,13 +82,16 @@ class MADE(keras.layers.Layer):
         activation: of the hidden layers.
         zero_init_output: start the output layer at zero (the flow starts at
             the identity).
+        context_units: C > 0 makes it conditional (IAF): a dense projection of
+            a context `[..., C]` is added to the first hidden layer.
 
     Shapes: `[..., D]` -> `[..., D, num_params]`.
     """
 
     def __init__(self, event_size, hidden_units=(640, 640, 640), num_params=2,
-                 activation="relu", zero_init_output=True, **kwargs):
+                 activation="relu", zero_init_output=True, context_units=0, **kwargs):
         super().__init__(**kwargs)
+        self.context_units = int(context_units)
         self.event_size = int(event_size)
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.num_params = int(num_params)
@@ -97,10 +100,15 @@ class MADE(keras.layers.Layer):
         if self.event_size < 2:
             raise ValueError(f"MADE needs event_size >= 2; got {self.event_size}.")
         degrees = made_degrees(self.event_size, self.hidden_units)
+        # With a context, the first layer's activation comes after the context is added.
         self.hidden_layers = [
             MaskedDense(units, degrees[i + 1][None, :] >= degrees[i][:, None],
-                        activation=activation, name=f"hidden_{i}")
+                        activation=None if (i == 0 and self.context_units) else activation,
+                        name=f"hidden_{i}")
             for i, units in enumerate(self.hidden_units)]
+        self.context_layer = (keras.layers.Dense(self.hidden_units[0], use_bias=False,
+                                                 kernel_initializer=he_normal(), name="context")
+                              if self.context_units else None)
         # Output unit (i, p) sees hidden units of degree < i; the output layer
         # is laid out dimension-major, [D * num_params].
         out_mask = degrees[-1][None, :] > degrees[-2][:, None]
@@ -110,14 +118,24 @@ class MADE(keras.layers.Layer):
 
     def build(self, input_shape):
         shape = tuple(input_shape)
+        if self.context_layer is not None:
+            ensure_built(self.context_layer, shape[:-1] + (self.context_units,))
         for layer in [*self.hidden_layers, self.output_layer]:
             ensure_built(layer, shape)
             shape = layer.compute_output_shape(shape)
 
-    def call(self, x):
+    def call(self, x, context=None):
+        """`x [..., D]` (with `context_units`: and `context [..., C]`) -> `[..., D, params]`."""
+        if (context is None) != (self.context_layer is None):
+            raise ValueError(f"This MADE takes a context of {self.context_units} units "
+                             f"exactly when context_units > 0; got context={context is not None}.")
         h = x
-        for layer in self.hidden_layers:
+        for i, layer in enumerate(self.hidden_layers):
             h = layer(h)
+            if i == 0 and context is not None:
+                # The context enters every first-layer unit: it carries no
+                # autoregressive degree, so the masks stay valid.
+                h = keras.activations.get(self.activation)(h + self.context_layer(context))
         out = self.output_layer(h)
         return tf.reshape(out, tf.concat(
             [tf.shape(out)[:-1], [self.event_size, self.num_params]], axis=0))
@@ -129,5 +147,6 @@ class MADE(keras.layers.Layer):
         config = super().get_config()
         config.update(event_size=self.event_size, hidden_units=list(self.hidden_units),
                       num_params=self.num_params, activation=self.activation,
-                      zero_init_output=self.zero_init_output)
+                      zero_init_output=self.zero_init_output,
+                      context_units=self.context_units)
         return config

@@ -32,6 +32,9 @@ class DiagonalGaussianPosterior(keras.layers.Layer):
     Shapes: features `[..., batch, F]` -> loc, scale `[..., batch, D]`.
     """
 
+    # `params` are q's own parameters (a flow posterior's are its base's).
+    gaussian = True
+
     def __init__(self, latent_dim, log_var_range=(-6.0, 2.0),
                  kernel_initializer=None, seed=None, **kwargs):
         super().__init__(**kwargs)

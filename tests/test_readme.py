@@ -44,8 +44,11 @@ def test_the_ncp_commands_use_flags_the_programs_define():
     assert [c.split()[2] for c in commands] == ["trainers.train_ncp", "trainers.sample_ncp"]
     for command in commands:
         module = command.split()[2]
-        help_text = subprocess.run([sys.executable, "-m", module, "--helpfull"], cwd=ROOT,
-                                   capture_output=True, text=True, timeout=120).stdout
+        result = subprocess.run([sys.executable, "-m", module, "--helpfull"], cwd=ROOT,
+                                env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True,
+                                text=True, timeout=120)
+        help_text = result.stdout   # absl exits with status 1 after --helpfull
+        assert "--workdir:" in help_text, result.stderr[-2000:]   # the program's own flags
         for flag in re.findall(r"--(\w+)=", command):
             assert f"--{flag}:" in help_text, (module, flag)
 

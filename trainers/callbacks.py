@@ -6,6 +6,7 @@ import os
 import signal
 
 import keras
+import numpy as np
 from absl import logging
 
 from trainers import files
@@ -52,7 +53,9 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
         after that). A process killed at any moment leaves the previous state
         and its checkpoint intact, and loses at most the epoch in progress;
       - `best.keras`: the whole model at the lowest `monitor` so far (written to
-        a temporary file, flushed and renamed).
+        a temporary file, flushed and renamed); with an optimizer EMA (Polyak
+        averaging), with the averaged weights, those `keras.callbacks.SwapEMAWeights`
+        validates.
     The state to resume from is read from `directory`: a non-chief worker reads
     the chief's and writes its own copies to a temporary folder.
     Training stops once `monitor` has not improved for more than `patience`
@@ -98,7 +101,7 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
         if state["best"] is None or value < state["best"]:
             state.update(best=float(value), best_epoch=epoch + 1, wait=0)
             tmp = os.path.join(self.write_directory, ".best-tmp.keras")
-            self.model.save(tmp)
+            self._save_best(tmp)
             files.fsync(tmp)
             os.replace(tmp, os.path.join(self.write_directory, self.BEST))
         elif epoch + 1 > self.start_epoch:
@@ -115,6 +118,26 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
             if name.startswith("ckpt-") and name != checkpoint:
                 os.remove(os.path.join(self.write_directory, name))
         self.state = state
+
+
+    def _save_best(self, path):
+        """Saves the model; with an optimizer EMA, with the averaged weights (raw ones restored).
+
+        The resume checkpoint keeps the raw weights (and the averages in the
+        optimizer state), so a resumed run continues the same trajectory.
+        """
+        optimizer = self.model.optimizer
+        if not getattr(optimizer, "use_ema", False):
+            self.model.save(path)
+            return
+        variables = self.model.trainable_variables
+        raw = [np.array(keras.ops.convert_to_numpy(v), copy=True) for v in variables]
+        optimizer.finalize_variable_values(variables)   # the averages into the model
+        try:
+            self.model.save(path)
+        finally:
+            for variable, value in zip(variables, raw):
+                variable.assign(value)
 
 
 class NonFiniteTrainingError(RuntimeError):

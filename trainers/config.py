@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 from typing import Optional
 
 from zoo.models.model_config import ModelConfig
@@ -44,6 +45,13 @@ class TrainConfig:
         beta: the KL weight after the warm-up (1: the ELBO; a beta-VAE otherwise).
         free_bits: nats of KL per latent group left free in the training loss
             (`ElboTerms.loss`; 0: none).
+        free_bits_per_data_dim: the same in nats per data dimension: each
+            group keeps this times the number of data dimensions (VLAE: 0.01
+            nats/data-dim, 7.84 nats on 28 x 28 images); exclusive with
+            `free_bits`.
+        ema_momentum: Polyak averaging of the weights with this momentum
+            (None: off); validation, the best model and the evaluation use the
+            averages.
         max_consecutive_nonfinite: stop after this many consecutive training
             steps with a non-finite loss or gradient (each is skipped).
     """
@@ -63,6 +71,17 @@ class TrainConfig:
     max_consecutive_nonfinite: int = 20
     beta: float = 1.0
     free_bits: float = 0.0
+    free_bits_per_data_dim: float = 0.0
+    ema_momentum: Optional[float] = None
+
+    def __post_init__(self):
+        if self.free_bits and self.free_bits_per_data_dim:
+            raise ValueError("Set free_bits (per latent group) or free_bits_per_data_dim, "
+                             "not both.")
+
+    def free_bits_per_group(self, data_shape):
+        """The nats of KL per latent group the loss leaves free, for data of `data_shape`."""
+        return self.free_bits or self.free_bits_per_data_dim * math.prod(data_shape)
 
 
 @dataclasses.dataclass(frozen=True)

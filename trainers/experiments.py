@@ -185,3 +185,47 @@ def lars_vae_standard_dynamic_mnist():
         train=TrainConfig(epochs=1000, optimizer="adam", learning_rate=3e-4,
                           warmup_epochs=0, patience=50, eval_num_samples=5000),
         paper_nll=84.82)
+
+
+def _conv_hvae(name, description, prior, prior_config=None, paper_nll=None,
+               likelihood="bernoulli"):
+    """The HVAE experiments' settings on the gated-convolution two-level model."""
+    base = _hvae(name, description, prior, prior_config, paper_nll)
+    return dataclasses.replace(base, model=dataclasses.replace(
+        base.model, architecture="gated_conv_hvae", likelihood=likelihood))
+
+
+@EXPERIMENTS.register("convhvae_standard_static_mnist")
+def convhvae_standard_static_mnist():
+    """Tomczak & Welling (2018), Table 1: ConvHVAE (L=2) + standard prior."""
+    return _conv_hvae("convhvae_standard_static_mnist",
+                      "Tomczak & Welling 2018, Table 1, ConvHVAE (L = 2), standard prior, static "
+                      "MNIST: test LL -82.41 nats.", "standard", paper_nll=82.41)
+
+
+@EXPERIMENTS.register("convhvae_vamp_static_mnist")
+def convhvae_vamp_static_mnist():
+    """Tomczak & Welling (2018), Tables 1-2: ConvHVAE (L=2) + VampPrior (500 pseudo-inputs)."""
+    return _conv_hvae("convhvae_vamp_static_mnist",
+                      "Tomczak & Welling 2018, Table 1, ConvHVAE (L = 2), VampPrior (K = 500), "
+                      "static MNIST: test LL -81.09 nats.",
+                      "vamp", priors.VampPriorConfig(num_components=500), paper_nll=81.09)
+
+
+@EXPERIMENTS.register("pixelhvae_standard_static_mnist")
+def pixelhvae_standard_static_mnist():
+    """Tomczak & Welling (2018), Table 1: PixelHVAE (L=2) + standard prior."""
+    return _conv_hvae("pixelhvae_standard_static_mnist",
+                      "Tomczak & Welling 2018, Table 1, PixelHVAE (L = 2), standard prior, static "
+                      "MNIST: test LL -80.58 nats.", "standard", paper_nll=80.58,
+                      likelihood="pixelcnn_bernoulli")
+
+
+@EXPERIMENTS.register("pixelhvae_vamp_static_mnist")
+def pixelhvae_vamp_static_mnist():
+    """Tomczak & Welling (2018), Tables 1-2: PixelHVAE (L=2) + VampPrior (500 pseudo-inputs)."""
+    return _conv_hvae("pixelhvae_vamp_static_mnist",
+                      "Tomczak & Welling 2018, Table 1, PixelHVAE (L = 2), VampPrior (K = 500), "
+                      "static MNIST: test LL -79.78 nats.",
+                      "vamp", priors.VampPriorConfig(num_components=500), paper_nll=79.78,
+                      likelihood="pixelcnn_bernoulli")

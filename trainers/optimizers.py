@@ -38,14 +38,26 @@ class AdamNormGrad(keras.optimizers.Adam):
 OPTIMIZERS = Registry("optimizer", hint="import trainers.optimizers")
 OPTIMIZERS.register("adam")(keras.optimizers.Adam)
 OPTIMIZERS.register("adam_norm_grad")(AdamNormGrad)
+OPTIMIZERS.register("adamax")(keras.optimizers.Adamax)   # VLAE (Chen et al. 2017)
 
 
-def build_optimizer(name, learning_rate, clip_norm=None):
+def build_optimizer(name, learning_rate, clip_norm=None, ema_momentum=None):
     """The optimizer `name`; `clip_norm` clips the gradients to that global L2 norm first.
 
     Clipping uses Keras's `global_clipnorm`, applied before the update step; with
     `adam_norm_grad` each tensor is normalized afterwards anyway, so clipping
     changes nothing there but a non-finite norm.
+
+    `ema_momentum` alpha turns on Polyak averaging, Keras's optimizer EMA:
+    after every step, average <- alpha * average + (1 - alpha) * weight
+    (VLAE: alpha = 0.998). The averages are never copied into the model during
+    training (`ema_overwrite_frequency=None`); the trainer evaluates and saves
+    the best model with them (`trainers/callbacks.py`).
     """
     kwargs = {} if clip_norm is None else {"global_clipnorm": float(clip_norm)}
+    if ema_momentum is not None:
+        if not 0.0 < ema_momentum < 1.0:
+            raise ValueError(f"ema_momentum must be in (0, 1); got {ema_momentum}.")
+        kwargs.update(use_ema=True, ema_momentum=float(ema_momentum),
+                      ema_overwrite_frequency=None)
     return OPTIMIZERS.get(name)(learning_rate=learning_rate, **kwargs)

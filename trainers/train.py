@@ -27,7 +27,8 @@ flags.DEFINE_string("prior", None,
                     "Override: prior name (standard, mog, vamp, realnvp, maf) with its defaults.")
 flags.DEFINE_integer("epochs", None, "Override: maximum epochs.")
 flags.DEFINE_integer("batch_size", None, "Override: batch size.")
-flags.DEFINE_string("optimizer", None, "Override: optimizer name (adam, adam_norm_grad).")
+flags.DEFINE_string("optimizer", None,
+                    "Override: optimizer name (adam, adam_norm_grad, adamax).")
 flags.DEFINE_float("learning_rate", None, "Override: learning rate.")
 flags.DEFINE_integer("warmup_epochs", None, "Override: KL warm-up epochs (0: none).")
 flags.DEFINE_integer("patience", None, "Override: early-stopping look-ahead (epochs).")
@@ -38,6 +39,10 @@ flags.DEFINE_integer("eval_num_examples", None,
 flags.DEFINE_float("clip_norm", None, "Override: clip gradients to this global L2 norm.")
 flags.DEFINE_float("beta", None, "Override: KL weight after the warm-up (beta-VAE).")
 flags.DEFINE_float("free_bits", None, "Override: nats of KL per latent group left free.")
+flags.DEFINE_float("free_bits_per_data_dim", None,
+                   "Override: free bits per group, in nats per data dimension (VLAE: 0.01).")
+flags.DEFINE_float("ema_momentum", None,
+                   "Override: Polyak averaging of the weights with this momentum (VLAE: 0.998).")
 flags.DEFINE_integer("max_consecutive_nonfinite", None,
                      "Override: stop after this many consecutive non-finite steps.")
 flags.DEFINE_integer("steps_per_execution", None, "Override: train steps per compiled call.")
@@ -59,7 +64,7 @@ def resolve_config(flag_values):
     train = {name: getattr(flag_values, name) for name in (
         "epochs", "optimizer", "learning_rate", "warmup_epochs", "patience", "seed",
         "eval_num_samples", "eval_num_examples", "clip_norm", "max_consecutive_nonfinite",
-        "steps_per_execution", "beta", "free_bits")}
+        "steps_per_execution", "beta", "free_bits", "free_bits_per_data_dim", "ema_momentum")}
     drop_none = lambda d: {k: v for k, v in d.items() if v is not None}
     model = config.model
     if flag_values.prior is not None and flag_values.prior != model.prior:

@@ -77,7 +77,7 @@ def compiled_model(config, image_shape, jit_compile=None):
     model = build_model(config.model, image_shape, seed=config.train.seed)
     train = config.train
     model.compile(optimizer=optimizers.build_optimizer(train.optimizer, train.learning_rate,
-                                                      train.clip_norm),
+                                                      train.clip_norm, train.ema_momentum),
                   jit_compile=train.jit_compile if jit_compile is None else jit_compile,
                   steps_per_execution=train.steps_per_execution)
     return model
@@ -159,11 +159,14 @@ def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
     if initial_epoch < train_cfg.epochs and not state["stopped_early"]:
         batch = config.data.batch_size
         steps_per_epoch = len(splits.train) // batch
-        model.free_bits.assign(train_cfg.free_bits)
-        callbacks = [zoo_callbacks.KLWarmup(train_cfg.warmup_epochs, train_cfg.beta), checkpointer,
-                     zoo_callbacks.NonFiniteGuard(train_cfg.max_consecutive_nonfinite,
-                                                  checkpointer),
-                     keras.callbacks.TensorBoard(os.path.join(write_dir, "tensorboard"))]
+        model.free_bits.assign(train_cfg.free_bits_per_group(splits.image_shape))
+        # With Polyak averaging, validation runs on the averaged weights (Keras swaps
+        # them in around every evaluation); the checkpointer saves them as best.keras.
+        ema = [keras.callbacks.SwapEMAWeights()] if train_cfg.ema_momentum else []
+        callbacks = ema + [
+            zoo_callbacks.KLWarmup(train_cfg.warmup_epochs, train_cfg.beta), checkpointer,
+            zoo_callbacks.NonFiniteGuard(train_cfg.max_consecutive_nonfinite, checkpointer),
+            keras.callbacks.TensorBoard(os.path.join(write_dir, "tensorboard"))]
         if os.environ.get(FAULT_KILL_AT_STEP):
             callbacks.append(zoo_callbacks.KillAtStep(int(os.environ[FAULT_KILL_AT_STEP]),
                                                       steps_per_epoch))

@@ -108,6 +108,65 @@ def test_adam_norm_grad_steps_are_invariant_to_gradient_scale():
     np.testing.assert_allclose(var.numpy(), [-0.1, 0.1], rtol=1e-4)
 
 
+def test_best_model_holds_the_polyak_averages_and_the_checkpoint_the_raw_weights(tmp_path):
+    from tests.tiny_models import IMAGE_SHAPE, tiny_vae
+    from trainers.optimizers import build_optimizer
+
+    momentum = 0.7
+    model = tiny_vae("standard")
+    model.compile(build_optimizer("adamax", 1e-2, ema_momentum=momentum), steps_per_execution=1)
+    x = (np.random.RandomState(0).rand(48, *IMAGE_SHAPE) > 0.5).astype("float32")
+    variables = model.trainable_variables
+    # Polyak averaging in numpy, as Keras defines it: the first step copies the
+    # weights, then average <- m * average + (1 - m) * weight after every step.
+    average = [v.numpy().copy() for v in variables]
+
+    class Reference(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            m = momentum if batch > 0 else 0.0
+            for a, v in zip(average, variables):
+                a *= m
+                a += (1 - m) * v.numpy()
+            self.raw = [v.numpy().copy() for v in variables]
+
+    reference = Reference()
+    checkpointer = callbacks.CheckpointAndEarlyStopping(str(tmp_path), patience=5)
+    model.fit(x, validation_data=(x[:16],), epochs=1, batch_size=16, verbose=0,
+              callbacks=[reference, keras.callbacks.SwapEMAWeights(), checkpointer])
+    raw = reference.raw
+    assert max(np.max(np.abs(r - a)) for r, a in zip(raw, average)) > 1e-3
+
+    best = keras.saving.load_model(str(tmp_path / "best.keras"))
+    for loaded, expected in zip(best.trainable_variables, average):
+        np.testing.assert_allclose(loaded.numpy(), expected, rtol=1e-5, atol=1e-6)
+    # Keras's fit ends by copying the averages into the model ...
+    for variable, expected in zip(variables, average):
+        np.testing.assert_allclose(variable.numpy(), expected, rtol=1e-5, atol=1e-6)
+    # ... and the resume checkpoint holds the raw weights, to continue their trajectory.
+    resumed = tiny_vae("standard")
+    resumed.compile(build_optimizer("adamax", 1e-2, ema_momentum=momentum))
+    resumed.optimizer.build(resumed.trainable_variables)
+    resumed.load_weights(str(tmp_path / checkpointer.state["checkpoint"]))
+    # Keras's SwapEMAWeights swaps in place by additions (a += b; b = a - b; a -= b), which
+    # rounds: the raw weights come back from a validation within an ulp or two, not bit-equal.
+    for variable, value in zip(resumed.trainable_variables, raw):
+        np.testing.assert_allclose(variable.numpy(), value, rtol=1e-6, atol=1e-7)
+
+    with pytest.raises(ValueError, match=r"ema_momentum must be in \(0, 1\)"):
+        build_optimizer("adam", 1e-3, ema_momentum=1.0)
+
+
+def test_free_bits_per_data_dimension_scale_with_the_data():
+    from trainers.config import TrainConfig
+
+    assert TrainConfig(free_bits_per_data_dim=0.01).free_bits_per_group((28, 28, 1)) == \
+        pytest.approx(7.84)
+    assert TrainConfig(free_bits=2.0).free_bits_per_group((28, 28, 1)) == 2.0
+    assert TrainConfig().free_bits_per_group((28, 28, 1)) == 0.0
+    with pytest.raises(ValueError, match="not both"):
+        TrainConfig(free_bits=1.0, free_bits_per_data_dim=0.01)
+
+
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))

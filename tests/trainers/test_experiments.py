@@ -58,6 +58,24 @@ def test_hvae_experiments_are_the_vae_settings_on_the_two_level_model(name):
     assert config_from_dict(json.loads(config.to_json())) == config
 
 
+CONV_EXPERIMENTS = {
+    "convhvae_standard_static_mnist": ("hvae_standard_static_mnist", "bernoulli", 82.41),
+    "convhvae_vamp_static_mnist": ("hvae_vamp_static_mnist", "bernoulli", 81.09),
+    "pixelhvae_standard_static_mnist": ("hvae_standard_static_mnist", "pixelcnn_bernoulli", 80.58),
+    "pixelhvae_vamp_static_mnist": ("hvae_vamp_static_mnist", "pixelcnn_bernoulli", 79.78),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONV_EXPERIMENTS))
+def test_conv_and_pixel_hvae_experiments_change_only_the_networks(name):
+    hvae_name, likelihood, paper_nll = CONV_EXPERIMENTS[name]
+    hvae = experiments.get_experiment(hvae_name)
+    config = experiments.get_experiment(name)
+    assert config.model == dataclasses.replace(hvae.model, architecture="gated_conv_hvae",
+                                               likelihood=likelihood)
+    assert (config.data, config.train, config.paper_nll) == (hvae.data, hvae.train, paper_nll)
+
+
 def _resolve(argv):
     flag_values = flags.FlagValues()
     for flag in flags.FLAGS.get_flags_for_module(train):
@@ -91,6 +109,15 @@ def test_training_option_flags_override_the_experiment():
     assert (train_config.max_consecutive_nonfinite, train_config.steps_per_execution) == (3, 7)
     default = _resolve(["--experiment=hvae_vamp_static_mnist"]).train
     assert (default.beta, default.free_bits, default.clip_norm) == (1.0, 0.0, None)
+    assert (default.ema_momentum, default.free_bits_per_data_dim) == (None, 0.0)
+    vlae_style = _resolve(["--experiment=vae_standard_static_mnist", "--optimizer=adamax",
+                           "--learning_rate=0.002", "--ema_momentum=0.998",
+                           "--free_bits_per_data_dim=0.01"]).train
+    assert (vlae_style.optimizer, vlae_style.ema_momentum, vlae_style.free_bits_per_data_dim) == (
+        "adamax", 0.998, 0.01)
+    with pytest.raises(ValueError, match="not both"):
+        _resolve(["--experiment=vae_standard_static_mnist", "--free_bits=1",
+                  "--free_bits_per_data_dim=0.01"])
 
 
 def test_prior_flag_overrides_any_experiment_with_that_priors_defaults():

@@ -1,6 +1,7 @@
 """Models (`VAE`, `HierarchicalVAE`) and the builders of the named architectures."""
 
 from zoo.models.elbo_terms import ElboTerms
+from zoo.models.gated_conv_hvae import build_gated_conv_hvae
 from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
 from zoo.models.hierarchical_vae import HierarchicalVAE
@@ -10,5 +11,5 @@ from zoo.models.noise_contrastive_estimation import NoiseContrastiveEstimation
 from zoo.models.vae import VAE
 
 __all__ = ["ARCHITECTURES", "ElboTerms", "HierarchicalVAE", "ModelConfig",
-           "NoiseContrastiveEstimation", "VAE", "build_gated_mlp_hvae", "build_gated_mlp_vae",
-           "build_model", "build_tanh_mlp_vae"]
+           "NoiseContrastiveEstimation", "VAE", "build_gated_conv_hvae", "build_gated_mlp_hvae",
+           "build_gated_mlp_vae", "build_model", "build_tanh_mlp_vae"]

@@ -4,6 +4,7 @@ import dataclasses
 from typing import Any, Optional, Tuple
 
 from zoo import posteriors, priors
+from zoo.models.gated_conv_hvae import build_gated_conv_hvae
 from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
 from zoo.models.mlp_vae import build_tanh_mlp_vae
@@ -15,6 +16,7 @@ ARCHITECTURES = Registry("architecture", hint="import zoo.models")
 ARCHITECTURES.register("gated_mlp")(build_gated_mlp_vae)
 ARCHITECTURES.register("gated_mlp_hvae")(build_gated_mlp_hvae)
 ARCHITECTURES.register("tanh_mlp")(build_tanh_mlp_vae)
+ARCHITECTURES.register("gated_conv_hvae")(build_gated_conv_hvae)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,26 +24,37 @@ class JointGatedMLP(keras.layers.Layer):
             `(3, 1)` for an image and a latent.
         branch_units: widths of each branch's gated layers.
         joint_units: widths of the gated layers after the concatenation.
+        branches: other branch layers, one per input (e.g. the ConvHVAE's
+            `GatedConvNet` for x), each `[..., *example_shape]` -> `[..., F_i]`;
+            None: gated MLPs of `branch_units`.
 
     Shapes: inputs `[..., *example_shape_i]` -> `[..., joint_units[-1]]`.
     """
 
-    def __init__(self, input_ranks, branch_units=(300,), joint_units=(300,), **kwargs):
+    def __init__(self, input_ranks, branch_units=(300,), joint_units=(300,), branches=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.input_ranks = tuple(int(r) for r in input_ranks)
         self.branch_units = tuple(int(u) for u in branch_units)
         self.joint_units = tuple(int(u) for u in joint_units)
-        self.branches = [GatedMLP(self.branch_units, input_rank=rank, name=f"branch_{i}")
-                         for i, rank in enumerate(self.input_ranks)]
+        self.custom_branches = branches is not None
+        if branches is None:
+            branches = [GatedMLP(self.branch_units, input_rank=rank, name=f"branch_{i}")
+                        for i, rank in enumerate(self.input_ranks)]
+        self.branches = [keras.saving.deserialize_keras_object(b) if isinstance(b, dict) else b
+                         for b in branches]
+        if len(self.branches) != len(self.input_ranks):
+            raise ValueError(f"{len(self.branches)} branches for {len(self.input_ranks)} inputs.")
         self.joint = GatedMLP(self.joint_units, input_rank=1, name="joint")
 
     def build(self, input_shapes):
-        leads = []
-        for branch, shape in zip(self.branches, input_shapes):
+        leads, width = [], 0
+        for branch, shape, rank in zip(self.branches, input_shapes, self.input_ranks):
             ensure_built(branch, tuple(shape))
-            leads.append(tuple(shape)[:len(shape) - branch.input_rank])
+            leads.append(tuple(shape)[:len(shape) - rank])
+            width += branch.compute_output_shape(tuple(shape))[-1]
         lead = max(leads, key=len)
-        ensure_built(self.joint, lead + (len(self.branches) * self.branch_units[-1],))
+        ensure_built(self.joint, lead + (width,))
 
     def call(self, inputs):
         if len(inputs) != len(self.branches):
@@ -64,4 +75,6 @@ class JointGatedMLP(keras.layers.Layer):
         config = super().get_config()
         config.update(input_ranks=list(self.input_ranks), branch_units=list(self.branch_units),
                       joint_units=list(self.joint_units))
+        if self.custom_branches:
+            config["branches"] = [keras.saving.serialize_keras_object(b) for b in self.branches]
         return config

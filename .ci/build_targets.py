@@ -43,6 +43,8 @@ TEST_SETTINGS = {
                        "savedmodels_export"],
     },
     "tests/zoo/models/test_noise_contrastive_vae.py": {"size": "medium"},
+    "tests/trainers/test_every_experiment.py": {"size": "large", "tags": ["slow"]},
+    "tests/zoo/models/test_gated_conv_hvae.py": {"size": "medium"},
     "tests/zoo/priors/test_noise_contrastive.py": {"size": "medium"},
     "tests/savedmodels/test_cc_loader.py": {"size": "medium"},
     "tests/savedmodels/test_export_program.py": {

@@ -25,6 +25,9 @@ flags.DEFINE_string("data_dir", None,
                     "Folder with <dataset>.npz (layout of ../shared/data) or a prepared TFDS dir.")
 flags.DEFINE_string("prior", None,
                     "Override: prior name (standard, mog, vamp, realnvp, maf) with its defaults.")
+flags.DEFINE_integer("latent_dim", None, "Override: latent units (per group).")
+flags.DEFINE_list("hidden_units", None,
+                  "Override: widths of the hidden dense layers, e.g. 16 or 300,300.")
 flags.DEFINE_integer("epochs", None, "Override: maximum epochs.")
 flags.DEFINE_integer("batch_size", None, "Override: batch size.")
 flags.DEFINE_string("optimizer", None,
@@ -67,6 +70,11 @@ def resolve_config(flag_values):
         "steps_per_execution", "beta", "free_bits", "free_bits_per_data_dim", "ema_momentum")}
     drop_none = lambda d: {k: v for k, v in d.items() if v is not None}
     model = config.model
+    if flag_values.latent_dim is not None:
+        model = dataclasses.replace(model, latent_dim=flag_values.latent_dim)
+    if flag_values.hidden_units is not None:
+        model = dataclasses.replace(model, hidden_units=tuple(
+            int(u) for u in flag_values.hidden_units))
     if flag_values.prior is not None and flag_values.prior != model.prior:
         # Another prior takes that prior's default config.
         model = dataclasses.replace(model, prior=flag_values.prior, prior_config=None)

@@ -76,6 +76,30 @@ def test_conv_and_pixel_hvae_experiments_change_only_the_networks(name):
     assert (config.data, config.train, config.paper_nll) == (hvae.data, hvae.train, paper_nll)
 
 
+XU_DENSE_BASES = {"dense_vae_standard": "vae_standard_static_mnist",
+                  "dense_vae_realnvp_posterior": "dense_vae_realnvp_posterior_static_mnist",
+                  "dense_vae_realnvp": "vae_realnvp_static_mnist"}
+OTHER_DATASET_ROWS = {
+    **{f"{stem}_dynamic_mnist": f"{stem}_static_mnist" for stem in (
+        "vae_standard", "vae_vamp", "hvae_standard", "hvae_vamp", "convhvae_standard",
+        "convhvae_vamp", "pixelhvae_standard", "pixelhvae_vamp")},
+    **{f"{stem}_{suffix}": base for stem, base in XU_DENSE_BASES.items()
+       for suffix in ("mnist", "fashion_mnist")},
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_DATASET_ROWS))
+def test_other_dataset_rows_change_only_the_dataset_and_latent_size(name):
+    config = experiments.get_experiment(name)
+    base = experiments.get_experiment(OTHER_DATASET_ROWS[name])
+    fashion = name.endswith("fashion_mnist")
+    assert config.data == dataclasses.replace(
+        base.data, name="fashion_mnist" if fashion else "dynamic_mnist")
+    assert config.model == dataclasses.replace(base.model, latent_dim=64 if fashion else 40)
+    assert config.train == base.train
+    assert f"{config.paper_nll:.2f}" in config.description
+
+
 def _resolve(argv):
     flag_values = flags.FlagValues()
     for flag in flags.FLAGS.get_flags_for_module(train):

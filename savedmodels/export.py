@@ -182,18 +182,14 @@ def export_workdir(workdir, export_base, name, version=None, training_command=No
         training_command: recorded as the command that trained the model; by
             default the one the training program saved in the workdir.
     """
-    from trainers import callbacks, ncp_training, training
+    from trainers import ncp_training, training
 
     if ncp_training.is_ncp_workdir(workdir):
         return export_model(ncp_training.load_ncp_model(workdir), export_base, name, version,
                             metadata=ncp_training.export_metadata(workdir, training_command),
                             limits=limits)
     config, data_dir = training.load_workdir_config(workdir)
-    best = os.path.join(workdir, training.CHECKPOINTS,
-                        callbacks.CheckpointAndEarlyStopping.BEST)
-    if not os.path.exists(best):
-        raise FileNotFoundError(f"{best} not found: no epoch has finished in {workdir}.")
-    model = keras.models.load_model(best, compile=False)
+    model, _ = training.load_best_model(workdir)
     command = training_command or training.load_workdir_command(workdir)
     return export_model(model, export_base, name, version,
                         metadata=_workdir_metadata(workdir, config, data_dir, command),

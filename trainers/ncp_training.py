@@ -13,10 +13,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from trainers import callbacks as zoo_callbacks
 from trainers import datasets, files, pipelines
 from trainers.evaluation import write_evaluation
-from trainers.training import CHECKPOINTS, load_workdir_config
+from trainers.training import load_best_model, load_workdir_config
 from zoo import evaluation
 from zoo.models import NoiseContrastiveEstimation
 from zoo.models.noise_contrastive_estimation import jensen_shannon_estimate
@@ -118,10 +117,7 @@ def train_ncp(config, base_workdir, workdir, data_dir=None, verbose=2, command=N
     """
     base_config, saved_data_dir = load_workdir_config(base_workdir)
     data_dir = data_dir or saved_data_dir
-    best = os.path.join(base_workdir, CHECKPOINTS, zoo_callbacks.CheckpointAndEarlyStopping.BEST)
-    if not os.path.exists(best):
-        raise FileNotFoundError(f"{best} not found: no epoch has finished in {base_workdir}.")
-    base = keras.models.load_model(best, compile=False)
+    base, _ = load_best_model(base_workdir)
     splits = datasets.load_splits(base_config.data.name, data_dir,
                                   validation_size=base_config.data.validation_size)
     os.makedirs(workdir, exist_ok=True)

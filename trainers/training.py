@@ -29,7 +29,8 @@ from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation
 from zoo.models import build_model
 
-__all__ = ["compiled_model", "evaluate_workdir", "load_workdir_command", "load_workdir_config",
+__all__ = ["compiled_model", "evaluate_workdir", "load_best_model", "load_workdir_command",
+           "load_workdir_config",
            "train_and_evaluate", "weights_digest"]
 
 CONFIG = "config.json"
@@ -220,6 +221,14 @@ def _initialization_batch(splits, num_examples, seed):
     return next(iter(stream)).numpy()
 
 
+def load_best_model(workdir):
+    """`(model, path)`: `<workdir>/checkpoints/best.keras`, loaded without its optimizer."""
+    best = os.path.join(workdir, CHECKPOINTS, zoo_callbacks.CheckpointAndEarlyStopping.BEST)
+    if not os.path.exists(best):
+        raise FileNotFoundError(f"{best} not found: no epoch has finished in {workdir}.")
+    return keras.models.load_model(best, compile=False), best
+
+
 def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None,
                      extra=None, splits=None):
     """Evaluates `<workdir>/checkpoints/best.keras` on the test set; writes evaluation.json.
@@ -231,10 +240,7 @@ def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None
     """
     config, saved_data_dir = load_workdir_config(workdir)
     data_dir = data_dir or saved_data_dir
-    best = os.path.join(workdir, CHECKPOINTS, zoo_callbacks.CheckpointAndEarlyStopping.BEST)
-    if not os.path.exists(best):
-        raise FileNotFoundError(f"{best} not found: no epoch has finished in {workdir}.")
-    model = keras.models.load_model(best, compile=False)
+    model, best = load_best_model(workdir)
     splits = splits or datasets.load_splits(config.data.name, data_dir,
                                             validation_size=config.data.validation_size)
     train_cfg = config.train

@@ -1,6 +1,21 @@
 """A name -> object registry that refuses duplicates and explains failed lookups."""
 
-__all__ = ["Registry"]
+import dataclasses
+
+__all__ = ["Registry", "dataclass_from_dict"]
+
+
+def dataclass_from_dict(config_class, options, what):
+    """`config_class(**options)` for a dict of options (e.g. parsed JSON); lists become tuples.
+
+    Unknown keys are refused with a message naming `what` (e.g. "prior 'vamp'").
+    """
+    known = {f.name for f in dataclasses.fields(config_class)}
+    unknown = sorted(set(options or {}) - known)
+    if unknown:
+        raise ValueError(f"Unknown options {unknown} for {what}; known: {sorted(known)}.")
+    return config_class(**{k: tuple(v) if isinstance(v, list) else v
+                           for k, v in (options or {}).items()})
 
 
 class Registry:

@@ -1,11 +1,9 @@
 """A stack of gated dense layers on flattened inputs."""
 
-import math
-
 import keras
-import tensorflow as tf
 
 from zoo.building import ensure_built
+from zoo.networks.flatten import flatten_trailing, flattened_shape
 from zoo.networks.gated_dense import GatedDense
 
 __all__ = ["GatedMLP"]
@@ -33,18 +31,13 @@ class GatedMLP(keras.layers.Layer):
                              for i, u in enumerate(self.units)]
 
     def build(self, input_shape):
-        input_shape = tuple(input_shape)
-        flat = math.prod(input_shape[len(input_shape) - self.input_rank:])
-        shape = input_shape[:len(input_shape) - self.input_rank] + (flat,)
+        shape = flattened_shape(input_shape, self.input_rank)
         for layer in self.gated_layers:
             ensure_built(layer, shape)
             shape = layer.compute_output_shape(shape)
 
     def call(self, x):
-        if self.input_rank != 1:
-            flat = math.prod(x.shape[len(x.shape) - self.input_rank:])
-            lead = tf.shape(x)[:len(x.shape) - self.input_rank]
-            x = tf.reshape(x, tf.concat([lead, [flat]], axis=0))
+        x = flatten_trailing(x, self.input_rank)
         for layer in self.gated_layers:
             x = layer(x)
         return x

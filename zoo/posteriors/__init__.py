@@ -17,7 +17,7 @@ from zoo.posteriors.flow_posterior import (
     realnvp_posterior,
 )
 from zoo.posteriors.iaf_step import IAFStep
-from zoo.registry import Registry
+from zoo.registry import Registry, dataclass_from_dict
 
 __all__ = ["POSTERIORS", "DiagonalGaussianPosterior", "DiagonalGaussianPosteriorConfig",
            "FlowPosterior", "IAFPosteriorConfig", "IAFStep", "PosteriorSpec",
@@ -65,11 +65,4 @@ def build_posterior(posterior_name, latent_dim, config=None, **kwargs):
 
 def posterior_config_from_dict(name, options):
     """The typed config of posterior `name` from a dict (parsed JSON); lists become tuples."""
-    config_class = POSTERIORS.get(name).config_class
-    known = {f.name for f in dataclasses.fields(config_class)}
-    unknown = sorted(set(options or {}) - known)
-    if unknown:
-        raise ValueError(f"Unknown options {unknown} for posterior {name!r}; "
-                         f"known: {sorted(known)}.")
-    return config_class(**{k: tuple(v) if isinstance(v, list) else v
-                           for k, v in (options or {}).items()})
+    return dataclass_from_dict(POSTERIORS.get(name).config_class, options, f"posterior {name!r}")

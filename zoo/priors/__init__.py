@@ -20,7 +20,7 @@ from zoo.priors.prior import Prior
 from zoo.priors.realnvp import RealNVPPrior, RealNVPPriorConfig
 from zoo.priors.standard_normal import StandardNormalPrior
 from zoo.priors.vamp import VampPrior, VampPriorConfig
-from zoo.registry import Registry
+from zoo.registry import Registry, dataclass_from_dict
 
 __all__ = ["PRIORS", "FlowPrior", "MAFPrior", "MAFPriorConfig", "MixtureOfGaussiansPrior",
            "MixtureOfGaussiansPriorConfig", "NoiseContrastiveConditional",
@@ -86,11 +86,5 @@ def build_prior(prior_name, latent_shape, config=None, input_shape: Optional[tup
 
 def prior_config_from_dict(prior_name, options):
     """The typed config of `prior_name` from a dict (e.g. parsed JSON); lists become tuples."""
-    config_class = PRIORS.get(prior_name).config_class
-    known = {f.name for f in dataclasses.fields(config_class)}
-    unknown = sorted(set(options or {}) - known)
-    if unknown:
-        raise ValueError(f"Unknown options {unknown} for prior {prior_name!r}; "
-                         f"known: {sorted(known)}.")
-    return config_class(**{k: tuple(v) if isinstance(v, list) else v
-                           for k, v in (options or {}).items()})
+    return dataclass_from_dict(PRIORS.get(prior_name).config_class, options,
+                               f"prior {prior_name!r}")

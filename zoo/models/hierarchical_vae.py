@@ -132,15 +132,13 @@ class HierarchicalVAE(VAE):
         Sampling is ancestral with SIR per group; the one normalizer of the
         joint lives in the top prior (`estimate_log_normalizer`).
         """
-        model = self.with_parts(
+        return self._frozen_with_parts(
             prior=NoiseContrastivePrior(self.prior, classifiers["z2"], num_proposals=num_proposals,
                                         proposal_chunk_size=proposal_chunk_size, **options),
             conditional_prior=NoiseContrastiveConditional(
                 self.conditional_prior, classifiers["z1"], num_proposals=num_proposals,
                 proposal_chunk_size=proposal_chunk_size, seed=self.conditional_prior.seed,
                 name="conditional_prior"))
-        model.trainable = False   # As in VAE.with_noise_contrastive_prior.
-        return model
 
     def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None):
         """log Z = log E[r(z2) r(z1 | z2)] over z2 ~ p(z2), z1 ~ p(z1 | z2), stored in the prior."""

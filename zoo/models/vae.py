@@ -294,12 +294,18 @@ class VAE(keras.Model):
         go to `NoiseContrastivePrior` (sampler, proposals, Langevin settings).
         Call `estimate_log_normalizer` before `log_likelihood`.
         """
-        return _frozen(self.with_parts(
-            prior=NoiseContrastivePrior(self.prior, classifiers["z"], **options)))
+        return self._frozen_with_parts(
+            prior=NoiseContrastivePrior(self.prior, classifiers["z"], **options))
 
     def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None):
         """Estimates and stores the NCP's log Z (see `NoiseContrastivePrior`)."""
         return self.prior.estimate_log_normalizer(num_samples, chunk_size, seed)
+
+    def _frozen_with_parts(self, **replacements):
+        """`with_parts`, with `trainable` False (saved with it: a loaded copy is frozen too)."""
+        model = self.with_parts(**replacements)
+        model.trainable = False
+        return model
 
     def with_parts(self, **replacements):
         """A built model of this class from this one's parts, some replaced (the others shared).
@@ -410,12 +416,6 @@ def _apply_gradients_if(condition, optimizer, gradients, variables):
                 lambda: None)
 
     tf.distribute.get_replica_context().merge_call(cross_replica, args=(condition, gradients))
-
-
-def _frozen(model):
-    """`model` with `trainable` False (saved with it, so a loaded copy is frozen too)."""
-    model.trainable = False
-    return model
 
 
 def _features_of(data):

@@ -128,6 +128,7 @@ def test_hierarchical_ncp_terms_joint_log_z_and_round_trip(tmp_path):
     path = str(tmp_path / "hvae_ncp.keras")
     model.save(path)
     loaded = keras.saving.load_model(path)
+    assert not model.trainable_weights and not loaded.trainable_weights   # frozen, also loaded
     np.testing.assert_array_equal(loaded.log_likelihood(x, 50, seed=1),
                                   model.log_likelihood(x, 50, seed=1))
     for key, value in model.sample(4, seed=2).items():

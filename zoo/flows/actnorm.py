@@ -27,7 +27,7 @@ class ActNorm(keras.layers.Layer):
 
     def bijector(self):
         return tfb.Chain([tfb.Scale(log_scale=-tf.convert_to_tensor(self.log_scale)),
-                          tfb.Shift(-tf.convert_to_tensor(self.loc))])
+                          tfb.Shift(-tf.convert_to_tensor(self.loc))], name="actnorm")
 
     def initialize(self, h):
         """Sets loc, log_scale from `h: [..., D]` (eager, cross-replica context)."""

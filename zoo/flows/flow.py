@@ -30,8 +30,14 @@ class Flow(keras.layers.Layer):
             ensure_built(step, input_shape)
 
     def bijector(self):
-        """z -> eps; `tfb.Chain` applies its last bijector first."""
-        return tfb.Chain([step.bijector() for step in reversed(self.steps)])
+        """z -> eps; `tfb.Chain` applies its last bijector first.
+
+        The chain gets a short name: TFP's default joins the names of all its
+        bijectors, and every graph op under it carries that name, so graph
+        memory grew with the square of the depth (K = 50 RealNVP blocks: 1.3 GB
+        to trace one log_prob, 16 GB for a ResnetVAE train step).
+        """
+        return tfb.Chain([step.bijector() for step in reversed(self.steps)], name="flow")
 
     def initialize(self, z):
         """Data-dependent initialization: each step that has `initialize` sees its input."""

@@ -42,7 +42,8 @@ class FlowPrior(Prior):
     def distribution(self):
         base = tfd.Sample(tfd.Normal(tf.zeros([], self.compute_dtype), 1.0),
                           sample_shape=self.latent_shape)
-        return tfd.TransformedDistribution(base, tfb.Invert(self.flow.bijector()))
+        inverse = tfb.Invert(self.flow.bijector(), name="inverse_flow")
+        return tfd.TransformedDistribution(base, inverse, name="flow_prior")
 
     def initialize_from_data(self, x, z):
         del x

@@ -100,6 +100,27 @@ def test_realnvp_prior_starts_as_the_gaussian_fitted_to_the_posterior_samples():
     np.testing.assert_allclose(eps.std(0), 1.0, atol=1e-2)
 
 
+@pytest.mark.parametrize("name,config", [
+    ("realnvp", priors.RealNVPPriorConfig(num_blocks=50, hidden_units=(4,))),
+    ("maf", priors.MAFPriorConfig(num_steps=50, hidden_units=(4,))),
+])
+def test_a_deep_flows_graph_op_names_do_not_grow_with_its_depth(name, config):
+    # TFP's default Chain name joins every bijector's name, and each op under it carries that
+    # name: graph memory then grew with the square of the depth (16 GB for a K = 50 train step).
+    prior = priors.build_prior(name, (6,), config, input_shape=(4, 4, 1))
+    prior.build((None, 6))
+
+    def log_prob_and_gradient(z):
+        with tf.GradientTape() as tape:
+            log_prob = tf.reduce_sum(prior.log_prob(z))
+        return tape.gradient(log_prob, prior.trainable_weights)
+
+    graph = tf.function(log_prob_and_gradient).get_concrete_function(
+        tf.TensorSpec([8, 6])).graph
+    longest = max(len(op.name) for op in graph.get_operations())
+    assert longest < 400, longest
+
+
 def test_maf_prior_starts_standard_normal_and_flows_need_flat_latents():
     prior = priors.MAFPrior((4,), num_steps=2, hidden_units=(8,))
     prior.build(None)

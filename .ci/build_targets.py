@@ -23,7 +23,7 @@ TEST_SETTINGS = {
                              "extra_deps": ["trainers_train_ncp", "trainers_sample_ncp"]},
     "tests/trainers/test_train_program.py": {
         "size": "large", "tags": ["slow"],
-        "extra_deps": ["trainers_evaluate", "trainers_train"],  # run as subprocesses
+        "extra_deps": ["trainers_compare", "trainers_evaluate", "trainers_train"],  # subprocesses
     },
     "tests/zoo/models/test_vae.py": {"size": "medium"},
     "tests/zoo/models/test_vae_priors.py": {"size": "medium"},

@@ -8,7 +8,7 @@ import numpy as np
 from trainers import files, pipelines
 from zoo import evaluation
 
-__all__ = ["evaluate_test_set", "write_evaluation"]
+__all__ = ["evaluate_test_set", "write_evaluation", "write_per_example"]
 
 
 def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
@@ -26,7 +26,11 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
         seed: seeds the posterior samples.
 
     Returns:
-        A JSON-ready dict; all values in nats per example (means over examples).
+        `(results, per_example)`: a JSON-ready dict, all values in nats per
+        example (means over examples); and the per-example arrays of the
+        log-likelihood subset, `index` (into `test_images`),
+        `log_likelihood` and `elbo` (single-sample), with `num_samples`, for
+        paired comparisons (`trainers.compare`).
     """
     start = time.time()
     elbo = evaluation.elbo_over_dataset(
@@ -45,7 +49,7 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
                   for i in range(0, len(images), batch_size)]
     num_dims = int(np.prod(test_images.shape[1:]))
     ll = float(np.mean(log_likelihood))
-    return {
+    results = {
         "test_log_likelihood": ll,
         "test_log_likelihood_stderr": float(np.std(log_likelihood) / np.sqrt(len(images))),
         "test_nll_bits_per_dim": float(evaluation.nats_to_bits_per_dim(-ll, num_dims)),
@@ -62,10 +66,19 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
         "units": "nats per example (log-likelihoods; higher is better)",
         "evaluation_seconds": time.time() - start,
     }
+    return results, dict(index=subset, log_likelihood=log_likelihood, elbo=elbo_subset,
+                         num_samples=np.int64(num_samples))
 
 
 def write_evaluation(workdir, results):
     """Writes `<workdir>/evaluation.json` atomically and returns its path."""
     path = os.path.join(workdir, "evaluation.json")
     files.write_json_atomically(path, results)
+    return path
+
+
+def write_per_example(workdir, per_example):
+    """Writes `evaluate_test_set`'s per-example arrays to `<workdir>/test_log_likelihoods.npz`."""
+    path = os.path.join(workdir, "test_log_likelihoods.npz")
+    files.write_npz_atomically(path, **per_example)
     return path

@@ -3,7 +3,9 @@
 import json
 import os
 
-__all__ = ["fsync", "write_json_atomically"]
+import numpy as np
+
+__all__ = ["fsync", "write_json_atomically", "write_npz_atomically"]
 
 
 def fsync(path):
@@ -23,6 +25,16 @@ def write_json_atomically(path, payload):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(payload, f, indent=2, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def write_npz_atomically(path, **arrays):
+    """Writes `arrays` as an uncompressed `.npz` to `path.tmp.npz`, flushes it and renames it."""
+    tmp = path + ".tmp.npz"
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)

@@ -26,7 +26,7 @@ from absl import logging
 from trainers import callbacks as zoo_callbacks
 from trainers import datasets, files, optimizers, pipelines, strategies
 from trainers.config import config_from_dict
-from trainers.evaluation import evaluate_test_set, write_evaluation
+from trainers.evaluation import evaluate_test_set, write_evaluation, write_per_example
 from zoo.models import build_model
 
 __all__ = ["compiled_model", "evaluate_workdir", "load_best_model", "load_workdir_command",
@@ -244,7 +244,7 @@ def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None
     splits = splits or datasets.load_splits(config.data.name, data_dir,
                                             validation_size=config.data.validation_size)
     train_cfg = config.train
-    results = evaluate_test_set(
+    results, per_example = evaluate_test_set(
         model, splits.test, config.data.batch_size,
         num_samples=num_samples or train_cfg.eval_num_samples,
         chunk_size=train_cfg.eval_chunk_size,
@@ -259,5 +259,6 @@ def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None
     results.update(experiment=config.name, dataset=config.data.name,
                    data_source=splits.source, paper_nll=config.paper_nll,
                    checkpoint=best)
+    write_per_example(workdir, per_example)
     write_evaluation(workdir, results)
     return results

@@ -69,6 +69,17 @@ def test_train_writes_checkpoints_and_evaluation_then_resumes(data_dir, tmp_path
     assert again["log_likelihood_examples"] == "np.random.RandomState(0).permutation(60)[:20]"
     assert again["epochs_trained"] == 3                     # training record kept
     assert again["test_elbo"] == pytest.approx(evaluation["test_elbo"], abs=1e-4)
+    # The per-example values beside it, for paired comparisons.
+    with np.load(os.path.join(workdir, "test_log_likelihoods.npz")) as per_example:
+        np.testing.assert_array_equal(per_example["index"],
+                                      np.random.RandomState(0).permutation(60)[:20])
+        assert int(per_example["num_samples"]) == 32
+        assert per_example["log_likelihood"].mean() == pytest.approx(
+            again["test_log_likelihood"], rel=1e-6)
+        assert np.all(per_example["log_likelihood"] > per_example["elbo"] - 5.0)
+    out = _run("trainers.compare", f"--workdirs={workdir},{workdir}")
+    assert f"| vae_standard_static_mnist | {again['test_log_likelihood']:.2f} ± " in out
+    assert "| +0.00 ± 0.00 |" in out and "| baseline |" in out
 
 
 def test_a_workdir_of_another_model_is_refused(data_dir, tmp_path):

@@ -33,6 +33,20 @@ def test_readme_flags_exist_in_the_training_program():
         assert flag in flags.FLAGS, flag
 
 
+def test_the_table_of_named_experiments_is_the_registry():
+    from trainers import experiments
+
+    text = open(os.path.join(ROOT, "README.md")).read()
+    section = text.split("### Named experiments", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| ([\d.]+|—) \|", section, flags=re.M)
+    listed = dict(rows)
+    assert len(listed) == len(rows)                      # no experiment twice
+    assert set(listed) == set(experiments.EXPERIMENTS.names())
+    for name, value in listed.items():
+        paper_nll = experiments.get_experiment(name).paper_nll
+        assert value == ("—" if paper_nll is None else f"{paper_nll:.2f}"), name
+
+
 def test_the_ncp_commands_use_flags_the_programs_define():
     import subprocess
     import sys

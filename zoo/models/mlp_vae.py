@@ -1,7 +1,6 @@
 """The VAE of LARS and SNIS (Bauer & Mnih 2019; Lawson et al. 2019): tanh MLPs."""
 
-from zoo import likelihoods, posteriors, priors
-from zoo.models.vae import VAE
+from zoo.models.vae_assembly import assemble_vae
 from zoo.networks.mlp import MLP
 
 __all__ = ["build_tanh_mlp_vae"]
@@ -23,18 +22,9 @@ def build_tanh_mlp_vae(input_shape=(28, 28, 1), latent_dim=50, hidden_units=(300
     Returns:
         A built `VAE`.
     """
-    seed_of = lambda k: None if seed is None else seed + k
-    model = VAE(
+    return assemble_vae(
         encoder=MLP(hidden_units, "tanh", input_rank=len(input_shape), name="encoder"),
-        posterior=posteriors.build_posterior(posterior, latent_dim, posterior_config,
-                                             log_var_range=log_var_range,
-                                             kernel_initializer="glorot_uniform",
-                                             seed=seed_of(1), name="posterior"),
-        prior=priors.build_prior(prior, (latent_dim,), prior_config,
-                                 input_shape=input_shape, name="prior", seed=seed_of(4)),
         decoder=MLP(hidden_units, "tanh", input_rank=1, name="decoder"),
-        likelihood=likelihoods.LIKELIHOODS.get(likelihood)(
-            input_shape, seed=seed_of(2), name="likelihood"),
-        seed=seed_of(3))
-    model.build((None,) + tuple(input_shape))
-    return model
+        input_shape=input_shape, latent_dim=latent_dim, prior=prior, prior_config=prior_config,
+        likelihood=likelihood, log_var_range=log_var_range, posterior=posterior,
+        posterior_config=posterior_config, seed=seed, posterior_initializer="glorot_uniform")

@@ -1,6 +1,7 @@
 """Typed model configuration and the one place models are built from it."""
 
 import dataclasses
+import functools
 from typing import Any, Optional, Tuple
 
 from zoo import posteriors, priors
@@ -8,6 +9,7 @@ from zoo.models.gated_conv_hvae import build_gated_conv_hvae
 from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
 from zoo.models.mlp_vae import build_tanh_mlp_vae
+from zoo.models.resnet_vae import build_resnet_vae
 from zoo.registry import Registry
 
 __all__ = ["ARCHITECTURES", "ModelConfig", "build_model"]
@@ -17,6 +19,14 @@ ARCHITECTURES.register("gated_mlp")(build_gated_mlp_vae)
 ARCHITECTURES.register("gated_mlp_hvae")(build_gated_mlp_hvae)
 ARCHITECTURES.register("tanh_mlp")(build_tanh_mlp_vae)
 ARCHITECTURES.register("gated_conv_hvae")(build_gated_conv_hvae)
+# Xu et al.'s ResnetVAE (leaky ReLU, as their decoder) and ConvVAE (the same without the residual
+# connections), the IAF paper's / VLAE's ResNet VAE (ELU), and LED's ResConv (three strided
+# blocks, a dense layer of 450, ELU).
+ARCHITECTURES.register("resnet")(build_resnet_vae)
+ARCHITECTURES.register("conv")(functools.partial(build_resnet_vae, residual=False))
+ARCHITECTURES.register("resnet_elu")(functools.partial(build_resnet_vae, activation="elu"))
+ARCHITECTURES.register("resconv")(functools.partial(
+    build_resnet_vae, layout="strided", activation="elu", dense_units=(450,)))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,7 +6,9 @@ from zoo.networks.gated_mlp import GatedMLP
 from zoo.networks.joint_gated_mlp import JointGatedMLP
 from zoo.networks.mlp import MLP
 from zoo.networks.residual_mlp import ResidualMLP
+from zoo.networks.resnet import ConvBlock, ResidualBlock, ResNetDecoder, ResNetEncoder
 from zoo.networks.sequence import Sequence, ToImage
 
-__all__ = ["GatedConv2D", "GatedConvNet", "GatedDense", "GatedMLP", "JointGatedMLP", "MLP",
-           "ResidualMLP", "Sequence", "ToImage"]
+__all__ = ["ConvBlock", "GatedConv2D", "GatedConvNet", "GatedDense", "GatedMLP", "JointGatedMLP",
+           "MLP", "ResNetDecoder", "ResNetEncoder", "ResidualBlock", "ResidualMLP", "Sequence",
+           "ToImage"]

@@ -18,79 +18,26 @@ def _conv(filters, kernel_size, strides, transpose, name, kernel_initializer=Non
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ResidualBlock(keras.layers.Layer):
-    """shortcut(x) + conv2(act(conv1(act(x)))): a pre-activation residual block (He et al. 2016).
+class ConvBlock(keras.layers.Layer):
+    """conv(act(x)): one pre-activated 3x3 convolution; it changes the channels, applies the stride.
 
-    conv1 keeps the channels (3x3, stride 1); conv2 changes them to `filters`
-    and applies the stride, as in Xu et al.'s `resnet_block`. With
-    `transpose`, conv2 and the shortcut are transposed convolutions, so a
-    stride of 2 doubles the height and width instead of halving them. The
-    shortcut is the identity when the shape is kept, otherwise a 1x1
-    convolution with the same stride.
-
-    conv2 starts at zero, so that every block starts as its shortcut and the
-    scale of the activations does not grow with depth: the papers' networks
-    have batch or weight normalization for that, which Keras 3 lacks in the
-    weight-normalized form (Goyal et al. 2017 and Fixup, Zhang et al. 2019,
-    start residual branches at zero the same way).
+    The blocks of Xu et al.'s ConvVAE (the ResnetVAE's stacks without the
+    residual connections), and the output half of `ResidualBlock`. With
+    `transpose` the convolution is transposed, so a stride of 2 doubles the
+    height and width instead of halving them.
 
     Shapes: `[N, H, W, C]` -> `[N, H / s, W / s, filters]` (rounded up), or
     `[N, H * s, W * s, filters]` with `transpose`.
     """
 
     def __init__(self, filters, strides=1, transpose=False, activation="elu", kernel_size=3,
-                 **kwargs):
+                 conv_initializer=None, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.strides = int(filters), int(strides)
         self.transpose, self.kernel_size = bool(transpose), int(kernel_size)
         self.activation = keras.activations.get(activation)
-        self.conv2 = _conv(self.filters, self.kernel_size, self.strides, self.transpose, "conv2",
-                           kernel_initializer="zeros")
-        self.conv1 = None
-        self.shortcut = None
-
-    def build(self, input_shape):
-        channels = int(input_shape[-1])
-        if self.conv1 is None:
-            self.conv1 = _conv(channels, self.kernel_size, 1, False, "conv1")
-            if self.strides != 1 or channels != self.filters:
-                self.shortcut = _conv(self.filters, 1, self.strides, self.transpose, "shortcut")
-        ensure_built(self.conv1, input_shape)
-        ensure_built(self.conv2, input_shape[:-1] + (channels,))
-        if self.shortcut is not None:
-            ensure_built(self.shortcut, input_shape)
-
-    def call(self, x):
-        residual = self.conv2(self.activation(self.conv1(self.activation(x))))
-        shortcut = x if self.shortcut is None else self.shortcut(x)
-        return shortcut + residual
-
-    def compute_output_shape(self, input_shape):
-        return tuple(self.conv2.compute_output_shape(tuple(input_shape)))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(filters=self.filters, strides=self.strides, transpose=self.transpose,
-                      activation=keras.activations.serialize(self.activation),
-                      kernel_size=self.kernel_size)
-        return config
-
-
-@keras.saving.register_keras_serializable(package="zoo")
-class ConvBlock(keras.layers.Layer):
-    """conv(act(x)): one plain 3x3 convolution, pre-activated like `ResidualBlock`.
-
-    The blocks of Xu et al.'s ConvVAE: the ResnetVAE's stacks without the
-    residual connections. `transpose` and `strides` as in `ResidualBlock`.
-    """
-
-    def __init__(self, filters, strides=1, transpose=False, activation="elu", kernel_size=3,
-                 **kwargs):
-        super().__init__(**kwargs)
-        self.filters, self.strides = int(filters), int(strides)
-        self.transpose, self.kernel_size = bool(transpose), int(kernel_size)
-        self.activation = keras.activations.get(activation)
-        self.conv = _conv(self.filters, self.kernel_size, self.strides, self.transpose, "conv")
+        self.conv = _conv(self.filters, self.kernel_size, self.strides, self.transpose, "conv",
+                          kernel_initializer=conv_initializer)
 
     def build(self, input_shape):
         ensure_built(self.conv, input_shape)
@@ -107,6 +54,49 @@ class ConvBlock(keras.layers.Layer):
                       activation=keras.activations.serialize(self.activation),
                       kernel_size=self.kernel_size)
         return config
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ResidualBlock(ConvBlock):
+    """shortcut(x) + conv(act(conv1(act(x)))): a pre-activation residual block (He et al. 2016).
+
+    conv1 keeps the channels (3x3, stride 1); conv, the `ConvBlock`'s, changes
+    them to `filters` and applies the stride, as in Xu et al.'s
+    `resnet_block`. The shortcut is the identity when the shape is kept,
+    otherwise a 1x1 convolution with the same stride (transposed with
+    `transpose`).
+
+    conv starts at zero, so that every block starts as its shortcut and the
+    scale of the activations does not grow with depth: the papers' networks
+    have batch or weight normalization for that, which Keras 3 lacks in the
+    weight-normalized form (Goyal et al. 2017 and Fixup, Zhang et al. 2019,
+    start residual branches at zero the same way).
+
+    Shapes: as `ConvBlock`.
+    """
+
+    def __init__(self, filters, strides=1, transpose=False, activation="elu", kernel_size=3,
+                 **kwargs):
+        super().__init__(filters, strides, transpose, activation, kernel_size,
+                         conv_initializer="zeros", **kwargs)
+        self.conv1 = None
+        self.shortcut = None
+
+    def build(self, input_shape):
+        channels = int(input_shape[-1])
+        if self.conv1 is None:
+            self.conv1 = _conv(channels, self.kernel_size, 1, False, "conv1")
+            if self.strides != 1 or channels != self.filters:
+                self.shortcut = _conv(self.filters, 1, self.strides, self.transpose, "shortcut")
+        ensure_built(self.conv1, input_shape)
+        super().build(input_shape)
+        if self.shortcut is not None:
+            ensure_built(self.shortcut, input_shape)
+
+    def call(self, x):
+        residual = super().call(self.conv1(self.activation(x)))
+        shortcut = x if self.shortcut is None else self.shortcut(x)
+        return shortcut + residual
 
 
 def _blocks(channels, strides, residual, transpose, activation):

@@ -14,7 +14,7 @@ RNG = np.random.RandomState(0)
 
 
 def _randomize(layer, seed):
-    """Non-zero weights everywhere (conv2 starts at zero), so the reference sees every term."""
+    """Non-zero weights everywhere (conv starts at zero), so the reference sees every term."""
     rng = np.random.RandomState(seed)
     for weight in layer.weights:
         weight.assign(0.3 * rng.randn(*weight.shape).astype("float32"))
@@ -43,7 +43,7 @@ def test_a_residual_block_is_shortcut_plus_two_preactivated_convolutions(filters
     block.build(x.shape)
     _randomize(block, 1)
     hidden = _conv(_elu(x), block.conv1)
-    residual = _conv(_elu(hidden), block.conv2, strides, transpose)
+    residual = _conv(_elu(hidden), block.conv, strides, transpose)
     keeps_shape = strides == 1 and filters == 3
     assert (block.shortcut is None) == keeps_shape
     shortcut = x if keeps_shape else _conv(x, block.shortcut, strides, transpose)

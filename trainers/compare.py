@@ -16,9 +16,9 @@ import os
 import numpy as np
 from absl import app, flags
 
-__all__ = ["PER_EXAMPLE_FILE", "compare_workdirs", "format_table"]
+from trainers.evaluation import PER_EXAMPLE_FILE
 
-PER_EXAMPLE_FILE = "test_log_likelihoods.npz"
+__all__ = ["compare_workdirs", "format_table"]
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("workdirs", None, "Evaluated workdirs, comma-separated.", required=True)

@@ -8,7 +8,10 @@ import numpy as np
 from trainers import files, pipelines
 from zoo import evaluation
 
-__all__ = ["evaluate_test_set", "write_evaluation", "write_per_example"]
+__all__ = ["PER_EXAMPLE_FILE", "evaluate_test_set", "write_evaluation", "write_per_example"]
+
+# Beside evaluation.json: the per-example values behind its means (`trainers.compare`).
+PER_EXAMPLE_FILE = "test_log_likelihoods.npz"
 
 
 def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
@@ -79,6 +82,6 @@ def write_evaluation(workdir, results):
 
 def write_per_example(workdir, per_example):
     """Writes `evaluate_test_set`'s per-example arrays to `<workdir>/test_log_likelihoods.npz`."""
-    path = os.path.join(workdir, "test_log_likelihoods.npz")
+    path = os.path.join(workdir, PER_EXAMPLE_FILE)
     files.write_npz_atomically(path, **per_example)
     return path

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from trainers import compare
+from trainers.evaluation import PER_EXAMPLE_FILE
 
 
 def _workdir(root, name, log_likelihood, index, num_samples=100, dataset="static_mnist"):
@@ -15,7 +16,7 @@ def _workdir(root, name, log_likelihood, index, num_samples=100, dataset="static
     os.makedirs(workdir)
     with open(os.path.join(workdir, "evaluation.json"), "w") as f:
         json.dump(dict(experiment=name, dataset=dataset), f)
-    np.savez(os.path.join(workdir, compare.PER_EXAMPLE_FILE), index=index,
+    np.savez(os.path.join(workdir, PER_EXAMPLE_FILE), index=index,
              log_likelihood=log_likelihood, elbo=log_likelihood - 3.0, num_samples=num_samples)
     return workdir
 

@@ -43,7 +43,10 @@ TEST_SETTINGS = {
                        "savedmodels_export"],
     },
     "tests/zoo/models/test_noise_contrastive_vae.py": {"size": "medium"},
-    "tests/trainers/test_every_experiment.py": {"size": "large", "tags": ["slow"]},
+    # One training step per distinct experiment setup: sharded (tests/conftest.py) so that Bazel
+    # runs its parts side by side.
+    "tests/trainers/test_every_experiment.py": {"size": "large", "tags": ["slow"],
+                                                "shard_count": 4},
     "tests/zoo/models/test_gated_conv_hvae.py": {"size": "medium"},
     "tests/zoo/priors/test_noise_contrastive.py": {"size": "medium"},
     "tests/savedmodels/test_cc_loader.py": {"size": "medium"},
@@ -130,6 +133,8 @@ def render(kind, name, fields):
     for key, value in fields:
         if key == "data_glob":
             lines.append(f"    data = glob({value!r}),".replace("'", '"'))
+        elif isinstance(value, int):
+            lines.append(f"    {key} = {value},")
         elif isinstance(value, list):
             lines.append(f"    {key} = [")
             lines += [f'        "{v}",' for v in value]
@@ -165,6 +170,8 @@ def build_file():
             fields.append(("data", settings["data"]))
         if "tags" in settings:
             fields.append(("tags", settings["tags"]))
+        if "shard_count" in settings:
+            fields.append(("shard_count", settings["shard_count"]))
         fields.append(("deps", deps))
         blocks.append(render("py_test", name, fields))
     unknown = sorted((set(TEST_SETTINGS) | set(LIBRARY_SETTINGS)) - set(files))

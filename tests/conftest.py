@@ -17,3 +17,20 @@ def _fixed_seeds():
     """Every test starts from the same Python, NumPy, TF and Keras seeds."""
     import keras
     keras.utils.set_random_seed(0)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Bazel's test sharding (a target's `shard_count`): shard i of n runs tests i, i + n, ...
+
+    Bazel sets TEST_TOTAL_SHARDS and TEST_SHARD_INDEX, and asks through
+    TEST_SHARD_STATUS_FILE that the runner confirm it shards. Without them
+    (plain pytest) every test runs.
+    """
+    total = int(os.environ.get("TEST_TOTAL_SHARDS", "1"))
+    if total <= 1:
+        return
+    index = int(os.environ["TEST_SHARD_INDEX"])
+    if os.environ.get("TEST_SHARD_STATUS_FILE"):
+        open(os.environ["TEST_SHARD_STATUS_FILE"], "a").close()
+    config.hook.pytest_deselected(items=[t for k, t in enumerate(items) if k % total != index])
+    items[:] = items[index::total]

@@ -3,9 +3,13 @@
     python -m savedmodels.export --workdir=DIR --export_base=DIR --name=NAME [--version=N]
 
 writes `<export_base>/<name>/<version>/` (tag `serve`) holding the signatures of
-`savedmodels.signatures`, and `assets.extra/zoo_export.json`: the signatures'
+`savedmodels.signatures`, `assets.extra/zoo_export.json`: the signatures'
 documentation, the model's shapes, the experiment, its test metrics and the
-command that trained it. Without `--version` the next free integer is taken.
+command that trained it, and `assets.extra/model.keras`: the Keras model itself
+(weights and config, no optimizer state), for Python users who fine-tune it or
+reuse its prior (`keras.models.load_model(path, compile=False)`). TF Serving
+ignores `assets.extra/`. Without `--version` the next free integer is taken.
+`--metadata_json=FILE` merges a JSON object into the metadata.
 
 Atomicity: the SavedModel is written into a hidden staging folder beside the
 versions (`.<version>.partial-XXXX`, a name TF Serving ignores), flushed to disk,
@@ -32,9 +36,11 @@ from savedmodels.signatures import (
 )
 from trainers.files import fsync
 
-__all__ = ["METADATA", "export_model", "export_workdir", "next_version", "read_metadata"]
+__all__ = ["KERAS_MODEL", "METADATA", "export_model", "export_workdir", "next_version",
+           "read_metadata"]
 
 METADATA = os.path.join("assets.extra", "zoo_export.json")
+KERAS_MODEL = os.path.join("assets.extra", "model.keras")
 
 
 def next_version(model_dir):
@@ -75,6 +81,20 @@ def _write_savedmodel(model, path, limits):
     archive.write_out(path, verbose=False)
 
 
+def _write_keras_model(model, path):
+    """Saves `model` as a `.keras` file without optimizer state (a compiled model's
+    optimizer is left out: the export is for inference and fine-tuning from its weights)."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        model.save(path)
+        return
+    model.optimizer = None
+    try:
+        model.save(path)
+    finally:
+        model.optimizer = optimizer
+
+
 def export_model(model, export_base, name, version=None, metadata=None,
                  limits=ServingLimits()):
     """Exports `model` to `<export_base>/<name>/<version>/`; returns that path.
@@ -108,6 +128,8 @@ def export_model(model, export_base, name, version=None, metadata=None,
     staging = tempfile.mkdtemp(prefix=f".{version}.partial-", dir=model_dir)
     try:
         _write_savedmodel(model, staging, limits)
+        os.makedirs(os.path.join(staging, "assets.extra"), exist_ok=True)
+        _write_keras_model(model, os.path.join(staging, KERAS_MODEL))
         payload = {
             "format_version": 1, "name": name, "version": version,
             "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
@@ -120,9 +142,9 @@ def export_model(model, export_base, name, version=None, metadata=None,
                       "latent_shape": list(model.latent_shape),
                       "prior": type(model.prior).__name__,
                       "likelihood": type(model.likelihood).__name__},
+            "keras_model": KERAS_MODEL,
             **(metadata or {}),
         }
-        os.makedirs(os.path.dirname(os.path.join(staging, METADATA)), exist_ok=True)
         with open(os.path.join(staging, METADATA), "w") as f:
             json.dump(payload, f, indent=2, sort_keys=True)
         # mkdtemp makes the folder private (0700); a server running as another
@@ -172,7 +194,7 @@ def _workdir_metadata(workdir, config, data_dir, training_command):
 
 
 def export_workdir(workdir, export_base, name, version=None, training_command=None,
-                   limits=ServingLimits()):
+                   limits=ServingLimits(), extra_metadata=None):
     """Exports the best model of a training workdir, with its experiment and metrics.
 
     A `trainers.train_ncp` output folder exports its NCP-VAE (`model.keras`), with
@@ -181,19 +203,21 @@ def export_workdir(workdir, export_base, name, version=None, training_command=No
     Args:
         training_command: recorded as the command that trained the model; by
             default the one the training program saved in the workdir.
+        extra_metadata: a JSON-serializable dict merged into the metadata
+            (e.g. `trainers.reproduce`'s commit, CPU and wall time).
     """
     from trainers import ncp_training, training
 
     if ncp_training.is_ncp_workdir(workdir):
-        return export_model(ncp_training.load_ncp_model(workdir), export_base, name, version,
-                            metadata=ncp_training.export_metadata(workdir, training_command),
-                            limits=limits)
-    config, data_dir = training.load_workdir_config(workdir)
-    model, _ = training.load_best_model(workdir)
-    command = training_command or training.load_workdir_command(workdir)
+        model = ncp_training.load_ncp_model(workdir)
+        metadata = ncp_training.export_metadata(workdir, training_command)
+    else:
+        config, data_dir = training.load_workdir_config(workdir)
+        model, _ = training.load_best_model(workdir)
+        command = training_command or training.load_workdir_command(workdir)
+        metadata = _workdir_metadata(workdir, config, data_dir, command)
     return export_model(model, export_base, name, version,
-                        metadata=_workdir_metadata(workdir, config, data_dir, command),
-                        limits=limits)
+                        metadata={**metadata, **(extra_metadata or {})}, limits=limits)
 
 
 def main(argv):
@@ -201,8 +225,14 @@ def main(argv):
     from absl import flags
 
     values = flags.FLAGS
+    extra = None
+    if values.metadata_json:
+        with open(values.metadata_json) as f:
+            extra = json.load(f)
+        if not isinstance(extra, dict):
+            raise ValueError(f"--metadata_json={values.metadata_json} must hold a JSON object.")
     path = export_workdir(values.workdir, values.export_base, values.name, values.version,
-                          training_command=values.training_command)
+                          training_command=values.training_command, extra_metadata=extra)
     print(f"Exported {values.workdir} to {path}")
 
 
@@ -221,6 +251,8 @@ def _define_flags():
     flags.DEFINE_string("training_command", None,
                         "Recorded as the command that trained the model (default: the one "
                         "saved in the workdir).")
+    flags.DEFINE_string("metadata_json", None,
+                        "A JSON file whose object is merged into zoo_export.json.")
 
 
 if __name__ == "__main__":

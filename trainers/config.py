@@ -92,6 +92,8 @@ class ExperimentConfig:
         name: the registered name.
         description: paper, table row and the value it reports.
         paper_nll: the paper's test negative log-likelihood in nats, if any.
+        paper_nll_ncp: the same for the model with its noise-contrastive prior
+            (stage 2, `trainers.train_ncp`), where the paper reports one.
     """
 
     name: str
@@ -100,6 +102,7 @@ class ExperimentConfig:
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
     paper_nll: Optional[float] = None
+    paper_nll_ncp: Optional[float] = None
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
@@ -110,5 +113,6 @@ def config_from_dict(d):
     tuples = lambda sub: {k: tuple(v) if isinstance(v, list) else v for k, v in sub.items()}
     return ExperimentConfig(
         name=d["name"], description=d["description"], paper_nll=d.get("paper_nll"),
+        paper_nll_ncp=d.get("paper_nll_ncp"),
         data=DataConfig(**d["data"]), model=ModelConfig(**tuples(d["model"])),
         train=TrainConfig(**d["train"]))

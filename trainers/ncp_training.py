@@ -90,7 +90,7 @@ def export_metadata(workdir, command=None):
     return {
         "experiment": dataclasses.asdict(base_config),
         "dataset": base_config.data.name,
-        "paper_nll": None,
+        "paper_nll": base_config.paper_nll_ncp,
         "noise_contrastive_prior": {"options": saved["ncp"],
                                     "log_normalizer": evaluation["log_normalizer"],
                                     "classifier": evaluation["classifier"]},

@@ -50,6 +50,13 @@ TEST_SETTINGS = {
     "tests/zoo/models/test_gated_conv_hvae.py": {"size": "medium"},
     "tests/zoo/priors/test_noise_contrastive.py": {"size": "medium"},
     "tests/savedmodels/test_cc_loader.py": {"size": "medium"},
+    "tests/trainers/test_reproduce.py": {  # the queue and the programs it runs
+        "size": "large", "tags": ["slow"],
+        "extra_deps": ["trainers_reproduce", "trainers_train", "trainers_train_ncp",
+                       "savedmodels_export"],
+    },
+    "tests/savedmodels/test_results.py": {"size": "medium",
+                                          "data": ["README.md", "docs/results.md"]},
     "tests/savedmodels/test_export_program.py": {
         "size": "large", "tags": ["slow"],
         "extra_deps": ["trainers_train", "savedmodels_evaluate_export"],  # subprocesses

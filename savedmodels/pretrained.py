@@ -20,7 +20,8 @@ import tensorflow as tf
 
 from savedmodels.export import read_metadata
 
-__all__ = ["PRETRAINED_DIR", "Pretrained", "list_pretrained", "load"]
+__all__ = ["PRETRAINED_DIR", "Pretrained", "list_pretrained", "load", "model_names",
+           "model_versions"]
 
 PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained")
 
@@ -52,24 +53,26 @@ class Pretrained:
         return self.metadata.get("metrics") or {}
 
 
-def _versions(model_dir):
+def model_versions(model_dir):
+    """The integer versions exported in `model_dir` (`<registry>/<name>`), ascending."""
     return sorted(int(n) for n in os.listdir(model_dir)
                   if n.isdigit() and os.path.isdir(os.path.join(model_dir, n)))
 
 
-def _names(directory):
+def model_names(directory):
+    """The names in a registry folder that have at least one version, sorted."""
     if not os.path.isdir(directory):
         return []
     return sorted(n for n in os.listdir(directory)
-                  if not n.startswith(".") and _versions(os.path.join(directory, n)))
+                  if not n.startswith(".") and model_versions(os.path.join(directory, n)))
 
 
 def list_pretrained(directory=None):
     """One summary dict per pretrained model (its latest version), sorted by name."""
     directory = directory or PRETRAINED_DIR
     summaries = []
-    for name in _names(directory):
-        versions = _versions(os.path.join(directory, name))
+    for name in model_names(directory):
+        versions = model_versions(os.path.join(directory, name))
         metadata = read_metadata(os.path.join(directory, name, str(versions[-1])))
         metrics = metadata.get("metrics") or {}
         training = metadata.get("training") or {}
@@ -93,11 +96,11 @@ def load(name, version=None, directory=None):
         KeyError: no model or version of that name; the message lists what exists.
     """
     directory = directory or PRETRAINED_DIR
-    names = _names(directory)
+    names = model_names(directory)
     if name not in names:
         raise KeyError(f"No pretrained model {name!r} in {directory}; available: "
                        f"{', '.join(names) or 'none'}.")
-    versions = _versions(os.path.join(directory, name))
+    versions = model_versions(os.path.join(directory, name))
     version = versions[-1] if version is None else int(version)
     if version not in versions:
         raise KeyError(f"{name!r} has no version {version}; available: {versions}.")

@@ -358,9 +358,11 @@ class ReproductionQueue:
                                    preexec_fn=_kill_with_parent, **snapshot.process_kwargs())
         previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         last = time.monotonic()
-        # Epoch times are measured between two observed epoch ends of this process
-        # (the first end after a start also holds the start-up and tracing).
-        seen_epoch, seen_at, timing = _checkpoint_epoch(run.workdir), last, False
+        # Epoch times come from the checkpoint state's modification times (it is
+        # rewritten at every epoch end), between two epoch ends of this process:
+        # the first end after a start also holds the start-up and tracing.
+        seen = _checkpoint_epoch(run.workdir)
+        timed_from = None
         try:
             while True:
                 try:
@@ -372,13 +374,13 @@ class ReproductionQueue:
                 run.state["cpu_seconds"][self.cpu] = (
                     run.state["cpu_seconds"].get(self.cpu, 0.0) + now - last)
                 last = now
-                epoch = _checkpoint_epoch(run.workdir)
-                if stage is run.state["stages"].get("train") and epoch > seen_epoch:
-                    if timing:
-                        per_epoch = (now - seen_at) / (epoch - seen_epoch)
+                epoch, ended_at = _checkpoint_epoch(run.workdir)
+                if stage is run.state["stages"].get("train") and epoch > seen[0]:
+                    if timed_from is not None:
+                        per_epoch = (ended_at - timed_from[1]) / (epoch - timed_from[0])
                         times = run.state["epoch_seconds"] + [round(per_epoch, 3)]
                         run.state["epoch_seconds"] = times[-_EPOCH_TIMES_KEPT:]
-                    seen_epoch, seen_at, timing = epoch, now, True
+                    seen = timed_from = (epoch, ended_at)
                 run.save()
                 if code is not None:
                     return code
@@ -419,8 +421,13 @@ class ReproductionQueue:
 
 
 def _checkpoint_epoch(workdir):
-    state = _read_json(os.path.join(workdir, "checkpoints", "state.json"))
-    return state["epoch"] if state else 0
+    """`(last finished epoch, when its checkpoint state was written)`; `(0, None)` if none."""
+    path = os.path.join(workdir, "checkpoints", "state.json")
+    try:
+        state, written = _read_json(path), os.path.getmtime(path)
+    except (OSError, ValueError):   # not there yet, or replaced between the two reads
+        return 0, None
+    return (state["epoch"], written) if state else (0, None)
 
 
 # ---------------------------------------------------------------- status

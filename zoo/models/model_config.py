@@ -8,7 +8,7 @@ from zoo import posteriors, priors
 from zoo.models.gated_conv_hvae import build_gated_conv_hvae
 from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
-from zoo.models.mlp_vae import build_tanh_mlp_vae
+from zoo.models.mlp_vae import build_mlp_vae
 from zoo.models.resnet_vae import build_resnet_vae
 from zoo.registry import Registry
 
@@ -17,7 +17,8 @@ __all__ = ["ARCHITECTURES", "ModelConfig", "build_model"]
 ARCHITECTURES = Registry("architecture", hint="import zoo.models")
 ARCHITECTURES.register("gated_mlp")(build_gated_mlp_vae)
 ARCHITECTURES.register("gated_mlp_hvae")(build_gated_mlp_hvae)
-ARCHITECTURES.register("tanh_mlp")(build_tanh_mlp_vae)
+ARCHITECTURES.register("tanh_mlp")(functools.partial(build_mlp_vae, activation="tanh"))
+ARCHITECTURES.register("relu_mlp")(functools.partial(build_mlp_vae, activation="relu"))
 ARCHITECTURES.register("gated_conv_hvae")(build_gated_conv_hvae)
 # Xu et al.'s ResnetVAE (leaky ReLU, as their decoder) and ConvVAE (the same without the residual
 # connections), the IAF paper's / VLAE's ResNet VAE (ELU), and LED's ResConv (three strided

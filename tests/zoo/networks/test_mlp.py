@@ -1,4 +1,4 @@
-"""The tanh MLP of the LARS/SNIS VAE and the residual-MLP classifier against numpy."""
+"""The MLPs of the LARS/SNIS and LED VAEs and the residual-MLP classifier against numpy."""
 
 import sys
 
@@ -47,6 +47,31 @@ def test_lars_experiment_builds_the_tanh_mlp_vae_with_z_50():
     assert model.latent_shape == (50,)
     assert isinstance(model.encoder, MLP) and model.encoder.activation == "tanh"
     assert model.encoder.units == (300, 300) == model.decoder.units
+    x = (np.random.RandomState(0).rand(3, 28, 28, 1) > 0.5).astype("float32")
+    assert model.elbo_terms(x).elbo.shape == (3,)
+
+
+@pytest.mark.parametrize("name, prior_blocks, posterior_steps, paper_nll", [
+    ("led_mlp_vae_static_mnist", 0, 0, 90.78),
+    ("led_mlp_vae_realnvp12_static_mnist", 12, 0, 86.59),
+    ("led_mlp_vae_iaf4_static_mnist", 0, 4, 88.89)])
+def test_led_experiments_build_the_relu_mlp_vae_with_their_flows(name, prior_blocks,
+                                                                  posterior_steps, paper_nll):
+    """Huang et al. (2017), Table 1: 2 x 200 ReLU, z = 50; NVP prior couplings of one hidden
+    layer of 100, MADE posterior steps of two hidden layers of 512."""
+    config = experiments.get_experiment(name)
+    assert (config.data.name, config.paper_nll) == ("static_mnist", paper_nll)
+    model = build_model(config.model, (28, 28, 1), seed=0)
+    assert model.latent_shape == (50,)
+    assert model.encoder.activation == "relu" and model.encoder.units == (200, 200)
+    assert model.decoder.units == (200, 200)
+    if prior_blocks:
+        assert type(model.prior).__name__ == "RealNVPPrior"
+        assert (model.prior.num_blocks, model.prior.hidden_units) == (prior_blocks, (100,))
+    else:
+        assert type(model.prior).__name__ == "StandardNormalPrior"
+    expected = experiments.posteriors.IAFPosteriorConfig(posterior_steps, (512, 512))
+    assert (config.model.posterior_config == expected) == bool(posterior_steps)
     x = (np.random.RandomState(0).rand(3, 28, 28, 1) > 0.5).astype("float32")
     assert model.elbo_terms(x).elbo.shape == (3,)
 

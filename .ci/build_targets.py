@@ -20,7 +20,8 @@ PACKAGES = ("zoo", "trainers", "savedmodels", "benchmarks", "tests")
 # size: Bazel's timeout class (small 60 s, medium 300 s, large 900 s).
 TEST_SETTINGS = {
     "tests/test_readme.py": {"size": "medium", "data": ["README.md", ".ci/run"],
-                             "extra_deps": ["trainers_train_ncp", "trainers_sample_ncp"]},
+                             "extra_deps": ["trainers_train_ncp", "trainers_sample_ncp",
+                                            "trainers_reproduce"]},
     "tests/trainers/test_train_program.py": {
         "size": "large", "tags": ["slow"],
         "extra_deps": ["trainers_compare", "trainers_evaluate", "trainers_train"],  # subprocesses

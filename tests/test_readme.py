@@ -67,6 +67,26 @@ def test_the_ncp_commands_use_flags_the_programs_define():
             assert f"--{flag}:" in help_text, (module, flag)
 
 
+def test_the_queue_commands_use_flags_the_programs_define():
+    import subprocess
+    import sys
+
+    text = open(os.path.join(ROOT, "README.md")).read()
+    section = text.split("## Reproducing the papers: the queue", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)\n```", section, flags=re.S).group(1).replace("\\\n", " ")
+    commands = [c.split("#")[0] for c in block.splitlines() if "python -m " in c]
+    assert [c.split("python -m ")[1].split()[0] for c in commands] == [
+        "trainers.reproduce", "trainers.reproduce", "savedmodels.results"]
+    assert "--status" in commands[1]
+    result = subprocess.run([sys.executable, "-m", "trainers.reproduce", "--helpfull"], cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True,
+                            text=True, timeout=120)
+    assert "--runs_dir:" in result.stdout, result.stderr[-2000:]
+    for command in commands[:2]:
+        for flag in re.findall(r"--(\w+)", command):
+            assert f"--{flag}:" in result.stdout or f"--[no]{flag}:" in result.stdout, flag
+
+
 def test_the_prior_in_your_own_keras_model_example_runs_and_fits():
     text = open(os.path.join(ROOT, "README.md")).read()
     section = text.split("### A prior in your own Keras model", 1)[1]

@@ -134,7 +134,7 @@ def test_tf_serving_layout_and_metadata(exports):
     model, _, path = exports["vamp"]
     assert os.path.basename(path) == "1"
     assert sorted(os.listdir(os.path.dirname(path))) == ["1"]   # no staging left behind
-    for required in ("saved_model.pb", "variables", export.METADATA):
+    for required in ("saved_model.pb", "variables", export.METADATA, export.KERAS_MODEL):
         assert os.path.exists(os.path.join(path, required))
     metadata = export.read_metadata(path)
     assert metadata["serving_default"] == "encode"
@@ -150,6 +150,40 @@ def test_tf_serving_layout_and_metadata(exports):
     with open(os.path.join(path, "saved_model.pb"), "rb") as f:
         saved_model.ParseFromString(f.read())
     assert [list(g.meta_info_def.tags) for g in saved_model.meta_graphs] == [["serve"]]
+
+
+@pytest.mark.parametrize("name", ["vamp", "hvae_vamp"])
+def test_the_keras_model_ships_beside_the_savedmodel(name, exports):
+    import keras
+
+    model, loaded, path = exports[name]
+    keras_path = os.path.join(path, export.KERAS_MODEL)
+    assert export.read_metadata(path)["keras_model"] == export.KERAS_MODEL
+    again = keras.models.load_model(keras_path, compile=False)
+    assert type(again) is type(model)
+    for mine, theirs in zip(again.weights, model.weights):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    x = binary_images(3, seed=4)
+    np.testing.assert_allclose(again.encode(x)["loc"], loaded.signatures["encode"](x=x)["loc"],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_a_compiled_model_ships_without_its_optimizer_state(tmp_path):
+    import zipfile
+
+    import h5py
+    import keras
+
+    model = initialized_tiny_vae("standard")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model.fit(binary_images(8), epochs=1, batch_size=4, verbose=0)
+    optimizer = model.optimizer
+    path = export.export_model(model, str(tmp_path), "m")
+    assert model.optimizer is optimizer   # the model keeps it
+    with zipfile.ZipFile(os.path.join(path, export.KERAS_MODEL)) as archive:
+        archive.extract("model.weights.h5", str(tmp_path))
+    with h5py.File(str(tmp_path / "model.weights.h5")) as weights:
+        assert "optimizer" not in weights and "layers" in weights
 
 
 def test_versions_count_up_and_an_existing_one_is_never_replaced(tmp_path):

@@ -52,31 +52,59 @@ def test_load_returns_the_export_and_its_metrics(registry):
         savedmodels.load("b_model", version=3, directory=registry)
 
 
+# The 50-epoch exports (benchmarks/compare_priors.sh); later versions come from trainers.reproduce
+# and are checked, like every version, by the test below this one.
 SHIPPED = {"vae_standard_static_mnist": (-91.39, 88.56), "vae_vamp_static_mnist": (-87.49, 85.57)}
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
-def test_shipped_exports_load_with_their_recorded_metrics(name):
-    listing = {entry["name"]: entry for entry in savedmodels.list()}
+def test_shipped_first_versions_load_with_their_recorded_metrics(name):
     recorded_ll, paper_nll = SHIPPED[name]
-    assert listing[name]["test_log_likelihood"] == pytest.approx(recorded_ll, abs=0.005)
-    assert listing[name]["paper_nll"] == paper_nll
-    assert listing[name]["log_likelihood_num_samples"] == 1000
-    assert listing[name]["log_likelihood_num_examples"] == 10_000
-    assert listing[name]["epochs_trained"] == 50
-
-    pretrained = savedmodels.load(name)
-    assert f"--experiment={name}" in pretrained.metadata["training"]["command"]
+    pretrained = savedmodels.load(name, version=1)
+    metrics, training = pretrained.metrics, pretrained.metadata["training"]
+    assert metrics["test_log_likelihood"] == pytest.approx(recorded_ll, abs=0.005)
+    assert pretrained.metadata["paper_nll"] == paper_nll
+    assert metrics["log_likelihood_num_samples"] == 1000
+    assert metrics["log_likelihood_num_examples"] == 10_000
+    assert training["epochs_trained"] == 50
+    assert f"--experiment={name}" in training["command"]
     assert pretrained.metadata["experiment"]["name"] == name
-    x = (np.random.RandomState(0).rand(3, 28, 28, 1) > 0.8).astype(np.float32)
+
+
+def _shipped_versions():
+    from savedmodels import pretrained
+    directory = pretrained.PRETRAINED_DIR
+    return [(name, version) for name in pretrained.model_names(directory)
+            for version in pretrained.model_versions(os.path.join(directory, name))]
+
+
+@pytest.mark.parametrize("name, version", _shipped_versions())
+def test_every_shipped_export_loads_and_answers(name, version):
+    pretrained = savedmodels.load(name, version=version)
+    metadata = pretrained.metadata
+    assert metadata["name"] == name and metadata["version"] == version
+    assert metadata["metrics"]["test_log_likelihood"] < 0
+    shape = tuple(metadata["model"]["event_shape"])
+    x = (np.random.RandomState(0).rand(3, *shape) > 0.8).astype(np.float32)
     encoded = pretrained.signatures["encode"](x=x)
-    assert encoded["z"].shape == (3, 40)
+    assert encoded["z"].shape == (3, *metadata["model"]["latent_shape"])
     estimates = pretrained.signatures["log_likelihood"](x=x, num_samples=tf.constant(50))
     ll, elbo = estimates["log_likelihood"].numpy(), estimates["elbo"].numpy()
     assert np.all(np.isfinite(ll)) and np.all(ll >= elbo) and np.all(ll < 0)
     sample = pretrained.signatures["sample"](num_samples=tf.constant(2),
                                              seed=tf.constant(0, tf.int64))
     assert set(np.unique(sample["x"])) <= {0.0, 1.0}
+    keras_path = os.path.join(pretrained.path, export.KERAS_MODEL)
+    if "keras_model" in metadata:   # exports since the reproduction queue ship the Keras model
+        import keras
+        model = keras.models.load_model(keras_path, compile=False)
+        mine = model.encode(x)
+        for key in ("loc", "scale"):   # the same trained model as the SavedModel
+            np.testing.assert_allclose(mine[key], encoded[key], rtol=1e-4, atol=1e-5)
+        np.testing.assert_array_equal(model.sample(2, seed=tf.constant([0, 0], tf.int64))["x"],
+                                      sample["x"])
+        size_mb = os.path.getsize(keras_path) / 2**20
+        assert size_mb < 20, f"{keras_path} is {size_mb:.1f} MB"
 
 
 if __name__ == "__main__":  # Bazel py_test entry point.

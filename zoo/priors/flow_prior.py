@@ -39,7 +39,7 @@ class FlowPrior(Prior):
     def build(self, input_shape):
         ensure_built(self.flow, (None,) + self.latent_shape)
 
-    def distribution(self):
+    def build_distribution(self):
         base = tfd.Sample(tfd.Normal(tf.zeros([], self.compute_dtype), 1.0),
                           sample_shape=self.latent_shape)
         inverse = tfb.Invert(self.flow.bijector(), name="inverse_flow")

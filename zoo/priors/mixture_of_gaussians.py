@@ -54,7 +54,7 @@ class MixtureOfGaussiansPrior(Prior):
                                       initializer="zeros",
                                       trainable=self.trainable_mixture_weights)
 
-    def distribution(self):
+    def build_distribution(self):
         return DiagonalGaussianMixture(tf.convert_to_tensor(self.means),
                                          tf.exp(self.log_scales),
                                          tf.convert_to_tensor(self.logits))

@@ -129,7 +129,7 @@ class NoiseContrastivePrior(Prior):
         with tf.init_scope():
             return bool(np.isfinite(keras.ops.convert_to_numpy(self.log_normalizer)))
 
-    def distribution(self):
+    def build_distribution(self):
         """The density `log_prob(z) = log r(z) + log p(z) - log Z`, base built once."""
         if not self.has_log_normalizer:
             raise ValueError(

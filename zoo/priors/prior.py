@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from zoo import random as zoo_random
+from zoo.building import ensure_built
 
 __all__ = ["Prior"]
 
@@ -11,17 +12,21 @@ __all__ = ["Prior"]
 class Prior(keras.layers.Layer):
     """Base class of the zoo's priors p(z): a Keras layer with a density.
 
-    Subclasses implement `distribution()`, a TFP distribution built from the
-    layer's weights at each call; `log_prob` and `sample` use it. Calling the
-    layer on `z` returns `log_prob(z)`, so a prior is usable as an ordinary
-    Keras layer (e.g. `keras.Model(z, prior(z))` fitted by maximum likelihood).
+    Subclasses implement `build_distribution()`, a TFP distribution built from
+    the layer's weights at each call; `distribution()`, `log_prob` and `sample`
+    use it, creating the weights first if the layer is not built yet (as
+    calling a Keras layer does), so a prior works from its first use in a
+    user's own `train_step`. Calling the layer on `z` returns `log_prob(z)`, so
+    a prior is usable as an ordinary Keras layer (e.g.
+    `keras.Model(z, prior(z))` fitted by maximum likelihood).
 
     Args:
         latent_shape: shape of one latent sample, e.g. `(40,)`.
         seed: seed of the layer's `SeedGenerator` (fresh samples per call).
 
     Contract:
-        distribution() -> tfd.Distribution with event shape `latent_shape`.
+        build_distribution() -> tfd.Distribution with event shape `latent_shape`
+            (the subclass's part; `distribution()` builds the layer, then calls it).
             Build it once and reuse it where the weights do not change in
             between (the VAE does so across the chunks of `log_likelihood`:
             the VampPrior encodes its pseudo-inputs there).
@@ -50,6 +55,11 @@ class Prior(keras.layers.Layer):
         return len(self.latent_shape)
 
     def distribution(self):
+        """The TFP distribution p(z) of the current weights (built on first use)."""
+        ensure_built(self, (None,) + self.latent_shape)
+        return self.build_distribution()
+
+    def build_distribution(self):
         raise NotImplementedError
 
     def log_prob(self, z):

@@ -18,7 +18,7 @@ class StandardNormalPrior(Prior):
     log p(z) = -0.5 * sum_i (z_i^2 + log(2 pi))   [nats]
     """
 
-    def distribution(self):
+    def build_distribution(self):
         zeros = tf.zeros(self.latent_shape, self.compute_dtype)
         return tfd.Independent(tfd.Normal(zeros, 1.0),
                                reinterpreted_batch_ndims=self.event_rank)

@@ -104,7 +104,7 @@ class VampPrior(Prior):
                 "prior.attach_encoder(fn) with fn(u) -> (loc, scale).")
         return self._encode(tf.clip_by_value(self.pseudo_inputs, 0.0, 1.0))
 
-    def distribution(self):
+    def build_distribution(self):
         loc, scale = self.components()
         return DiagonalGaussianMixture(loc, scale, tf.convert_to_tensor(self.logits))
 

@@ -56,6 +56,11 @@ TEST_SETTINGS = {
         "extra_deps": ["trainers_reproduce", "trainers_train", "trainers_train_ncp",
                        "savedmodels_export"],
     },
+    "tests/test_package.py": {  # installs a copy of the packages with the shipped registry
+        "size": "medium", "data": ["pyproject.toml", "README.md", "requirements.txt"],
+        "extra_deps": ["savedmodels", "savedmodels_pretrained", "trainers"],
+    },
+    "tests/zoo/test_presets.py": {"size": "medium"},
     "tests/savedmodels/test_results.py": {"size": "medium",
                                           "data": ["README.md", "docs/results.md"]},
     "tests/savedmodels/test_export_program.py": {

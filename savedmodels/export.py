@@ -35,12 +35,13 @@ from savedmodels.signatures import (
     signature_docs,
 )
 from trainers.files import fsync
+from zoo import presets
 
 __all__ = ["KERAS_MODEL", "METADATA", "export_model", "export_workdir", "next_version",
            "read_metadata"]
 
 METADATA = os.path.join("assets.extra", "zoo_export.json")
-KERAS_MODEL = os.path.join("assets.extra", "model.keras")
+KERAS_MODEL = presets.KERAS_MODEL   # what VAE.from_preset loads
 
 
 def next_version(model_dir):

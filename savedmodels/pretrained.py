@@ -1,6 +1,8 @@
 """The pretrained-model registry: exports shipped in `savedmodels/pretrained/`.
 
-The folder is a TF Serving base path: `pretrained/<name>/<version>/` is an
+The registry folder is `$ZOO_PRETRAINED_DIR` when set, else the shipped one,
+`PRETRAINED_DIR` (this package's `pretrained/`, also where `pip install` puts
+it). The folder is a TF Serving base path: `pretrained/<name>/<version>/` is an
 export of `savedmodels.export`, whose `assets.extra/zoo_export.json` records
 the dataset, the test metrics (log-likelihood, its standard error and the
 importance samples used), the training budget and the command that trained
@@ -19,11 +21,12 @@ from typing import Any, Dict
 import tensorflow as tf
 
 from savedmodels.export import read_metadata
+from zoo import presets
 
 __all__ = ["PRETRAINED_DIR", "Pretrained", "list_pretrained", "load", "model_names",
            "model_versions"]
 
-PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained")
+PRETRAINED_DIR = presets.SHIPPED_REGISTRY   # this package's pretrained/
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +72,7 @@ def model_names(directory):
 
 def list_pretrained(directory=None):
     """One summary dict per pretrained model (its latest version), sorted by name."""
-    directory = directory or PRETRAINED_DIR
+    directory = directory or presets.registry_dir()
     summaries = []
     for name in model_names(directory):
         versions = model_versions(os.path.join(directory, name))
@@ -95,7 +98,7 @@ def load(name, version=None, directory=None):
     Raises:
         KeyError: no model or version of that name; the message lists what exists.
     """
-    directory = directory or PRETRAINED_DIR
+    directory = directory or presets.registry_dir()
     names = model_names(directory)
     if name not in names:
         raise KeyError(f"No pretrained model {name!r} in {directory}; available: "

@@ -116,10 +116,10 @@ def render_results(registry=None):
         "better), ± their standard error over the test images; the difference is ours minus the",
         "paper's (negative: short of it). Budget \"paper's schedule\": trained by",
         "`python -m trainers.reproduce` with the experiment's own maximum epochs and early",
-        "stopping; \"short\": fewer epochs than the paper (see the command). Train time is wall",
-        "time of the training program on the CPU named (2 cores).",
+        "stopping; \"short\": fewer epochs than the paper (see the command). Time is the wall",
+        "time of training and test evaluation on the CPU named (2 cores).",
         "",
-        "| export | paper | table | row | paper | ours | difference | budget | epochs | train time"
+        "| export | paper | table | row | paper | ours | difference | budget | epochs | time"
         " | CPU | commit |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]

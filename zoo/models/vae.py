@@ -385,6 +385,26 @@ class VAE(keras.Model):
             config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
 
+    @classmethod
+    def from_preset(cls, name, version=None, directory=None):
+        """The trained model of the shipped pretrained export `name` (see `zoo.presets`).
+
+        `VAE.from_preset` loads any zoo model (one- or two-level, with any prior,
+        the noise-contrastive ones included); a subclass loads only its own kind.
+        The model comes without optimizer state: `compile` it to fine-tune it.
+
+        Args:
+            name: a registry name, e.g. "vae_vamp_static_mnist".
+            version: an export version (default: the latest that ships its Keras model).
+            directory: the registry folder (default: `zoo.presets.registry_dir()`).
+
+        Raises:
+            KeyError: no such preset; the message lists the presets.
+        """
+        from zoo import presets
+
+        return presets.load_preset(name, version, directory, expected_class=cls)
+
 
 def _finite_on_every_replica(tensors):
     """True when every value of `tensors` (None entries skipped) is finite, on every replica."""

@@ -1,0 +1,60 @@
+"""The project installs as a package (pyproject.toml): the three packages and the shipped
+registry land in site-packages, and the library works from another folder."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from zoo import presets
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _pinned(lines):
+    return sorted(line.split("#")[0].strip() for line in lines
+                  if line.split("#")[0].strip() and not line.startswith("pytest"))
+
+
+def test_pyproject_pins_what_requirements_pin():
+    import tomllib
+
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    with open(os.path.join(ROOT, "requirements.txt")) as f:
+        assert sorted(project["dependencies"]) == _pinned(f.readlines())
+
+
+def test_installed_package_imports_and_finds_the_registry_outside_the_repository(tmp_path):
+    source, target, elsewhere = tmp_path / "source", tmp_path / "site", tmp_path / "elsewhere"
+    for name in ("zoo", "trainers", "savedmodels"):
+        shutil.copytree(os.path.join(ROOT, name), source / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(os.path.join(ROOT, name), source / name)
+    # --no-deps: the pinned dependencies are this interpreter's already.
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--no-build-isolation", f"--target={target}", str(source)], check=True,
+                   capture_output=True, timeout=300)
+    elsewhere.mkdir()
+    code = ("import json, os, zoo, savedmodels, trainers\n"
+            "from zoo import presets\n"
+            "print(json.dumps({'zoo': zoo.__file__, 'registry': presets.registry_dir(),\n"
+            "    'names': [m['name'] for m in savedmodels.list()]}))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", presets.REGISTRY_ENV)}
+    result = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True,
+                            text=True, timeout=300, env=dict(env, PYTHONPATH=str(target),
+                                                             TF_CPP_MIN_LOG_LEVEL="3"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["zoo"].startswith(str(target))
+    assert found["registry"] == os.path.join(str(target), "savedmodels", "pretrained")
+    shipped = sorted(n for n in os.listdir(os.path.join(ROOT, "savedmodels", "pretrained"))
+                     if not n.startswith("."))
+    assert found["names"] == shipped and shipped
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    import pytest
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -21,7 +21,7 @@ PACKAGES = ("zoo", "trainers", "savedmodels", "benchmarks", "tests")
 TEST_SETTINGS = {
     "tests/test_readme.py": {"size": "medium", "data": ["README.md", ".ci/run"],
                              "extra_deps": ["trainers_train_ncp", "trainers_sample_ncp",
-                                            "trainers_reproduce"]},
+                                            "savedmodels_showcase", "trainers_reproduce"]},
     "tests/trainers/test_train_program.py": {
         "size": "large", "tags": ["slow"],
         "extra_deps": ["trainers_compare", "trainers_evaluate", "trainers_train"],  # subprocesses

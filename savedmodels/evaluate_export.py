@@ -26,7 +26,8 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
     """Test-set figures of an export, in nats per example.
 
     Args:
-        num_examples: the first N test images (None: all).
+        num_examples: the test images `RandomState(0).permutation(N)[:num_examples]`,
+            the subset the training evaluation uses (None: all, in order).
 
     Returns:
         A dict: test_log_likelihood, its stderr, test_elbo, num_samples,
@@ -38,7 +39,9 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
     dataset = metadata.get("dataset")
     if dataset is None:
         raise ValueError(f"{export_dir} records no dataset; it was not exported from a workdir.")
-    test = datasets.load_splits(dataset, data_dir).test[:num_examples]
+    test = datasets.load_splits(dataset, data_dir).test
+    if num_examples is not None and num_examples < len(test):
+        test = test[np.random.RandomState(0).permutation(len(test))[:num_examples]]
     log_likelihood = tf.saved_model.load(export_dir).signatures["log_likelihood"]
     count = tf.constant(num_samples, tf.int32)
     start = time.time()
@@ -72,6 +75,7 @@ if __name__ == "__main__":
     flags.DEFINE_string("export_dir", None, "An export's version folder.", required=True)
     flags.DEFINE_string("data_dir", None, "Folder with <dataset>.npz.", required=True)
     flags.DEFINE_integer("num_samples", 1000, "Importance samples per image.")
-    flags.DEFINE_integer("num_examples", None, "The first N test images (default: all).")
+    flags.DEFINE_integer("num_examples", None,
+                         "Test images RandomState(0).permutation(N)[:k] (default: all).")
     flags.DEFINE_integer("batch_size", 100, "Images per request.")
     app.run(main)

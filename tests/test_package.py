@@ -34,7 +34,7 @@ def test_installed_package_imports_and_finds_the_registry_outside_the_repository
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(os.path.join(ROOT, name), source / name)
     # --no-deps: the pinned dependencies are this interpreter's already.
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-cache-dir",
                     "--no-build-isolation", f"--target={target}", str(source)], check=True,
                    capture_output=True, timeout=300)
     elsewhere.mkdir()

@@ -1,4 +1,5 @@
-"""The README's two commands: .ci/run runs the test command exactly as written."""
+"""The README's commands: the main job, the tests (.ci/run runs them exactly as written), the
+short training."""
 
 import os
 import re
@@ -17,9 +18,10 @@ def _readme_commands():
 def test_ci_runs_the_readme_test_command_verbatim():
     commands = _readme_commands()
     assert len(commands) >= 2
-    setup_and_train, setup_and_test = commands[0], commands[1]
-    assert "trainers.train --experiment=vae_standard_static_mnist" in setup_and_train
+    setup_and_run, setup_and_test, train = commands[0], commands[1], commands[2]
+    assert "-m savedmodels.showcase --data_dir=../shared/data" in setup_and_run
     assert "pytest" in setup_and_test
+    assert "trainers.train --experiment=vae_standard_static_mnist" in train
     ci_lines = open(os.path.join(ROOT, ".ci", "run")).read().splitlines()
     assert setup_and_test in ci_lines
 
@@ -28,9 +30,57 @@ def test_readme_flags_exist_in_the_training_program():
     from absl import flags
 
     from trainers import train  # noqa: F401  (defines the flags)
-    setup_and_train = _readme_commands()[0]
-    for flag in re.findall(r"--(\w+)=", setup_and_train.split("trainers.train", 1)[1]):
+    train_command = _readme_commands()[2]
+    for flag in re.findall(r"--(\w+)=", train_command.split("trainers.train", 1)[1]):
         assert flag in flags.FLAGS, flag
+
+
+def test_the_main_job_runs_on_a_tiny_registry_and_prints_its_table(tmp_path):
+    """The first command's program on a synthetic registry: table, json and grids."""
+    import json
+    import subprocess
+    import sys
+
+    from savedmodels import export
+    from tests.tiny_models import write_synthetic_mnist
+    from zoo.models import build_gated_mlp_vae
+
+    (tmp_path / "data").mkdir()
+    data_dir = write_synthetic_mnist(tmp_path / "data", test=30)
+    registry = str(tmp_path / "registry")
+    model = build_gated_mlp_vae((28, 28, 1), latent_dim=3, hidden_units=(8,), seed=0)
+    export.export_model(model, registry, "tiny_vae", metadata={
+        "dataset": "static_mnist", "paper_nll": 88.56,
+        "metrics": {"test_log_likelihood": -500.0, "test_log_likelihood_stderr": 1.0,
+                    "log_likelihood_num_samples": 5000, "log_likelihood_num_examples": 30}})
+    setup_and_run = _readme_commands()[0]
+    flags_used = re.findall(r"--(\w+)=", setup_and_run.split("savedmodels.showcase", 1)[1])
+    assert flags_used == ["data_dir", "output_dir"]
+    output = str(tmp_path / "showcase")
+    result = subprocess.run(
+        [sys.executable, "-m", "savedmodels.showcase", f"--data_dir={data_dir}",
+         f"--output_dir={output}", "--num_samples=10", "--num_examples=20",
+         f"--registry={registry}"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "tiny_vae v1" in result.stdout and "-500.00 ± 1.00 (5,000, 30)" in result.stdout
+    assert "-88.56" in result.stdout
+    assert "I0000" not in result.stderr and "absl::InitializeLog" not in result.stderr
+    rows = json.load(open(os.path.join(output, "showcase.json")))
+    assert [(r["name"], r["num_samples"], r["num_examples"]) for r in rows] == [
+        ("tiny_vae", 10, 20)]
+    assert rows[0]["test_log_likelihood"] < 0
+    for grid, shape in (("samples.png", (8 * 28, 8 * 28)), ("reconstructions.png",
+                                                              (4 * 28, 8 * 28))):
+        import tensorflow as tf
+        image = tf.io.decode_png(open(os.path.join(output, "tiny_vae", grid), "rb").read())
+        assert tuple(image.shape[:2]) == shape, grid
+    # The stderr filter hides TensorFlow's lines only: the program's own errors come through.
+    empty = subprocess.run(
+        [sys.executable, "-m", "savedmodels.showcase", f"--data_dir={data_dir}",
+         f"--registry={tmp_path / 'nothing'}"], cwd=ROOT, capture_output=True, text=True,
+        timeout=300)
+    assert empty.returncode == 2 and "error: No exports in" in empty.stderr
 
 
 def test_the_table_of_named_experiments_is_the_registry():

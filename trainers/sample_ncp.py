@@ -11,14 +11,12 @@ PNG grids of the decoder's mean images, drawn from the same seed:
     langevin.png  z from the NCP by Langevin dynamics (top group; lower groups by SIR)
 """
 
-import math
 import os
 
-import numpy as np
-import tensorflow as tf
 from absl import app, flags
 
 from trainers import files
+from trainers.images import image_grid, write_png
 from trainers.ncp_training import load_ncp_model
 from zoo.priors import NoiseContrastiveConditional
 
@@ -30,29 +28,6 @@ flags.DEFINE_integer("num_proposals", None, "SIR proposals per sample (default: 
 flags.DEFINE_integer("langevin_steps", None, "Langevin iterations (default: the model's).")
 flags.DEFINE_float("langevin_step_size", None, "Langevin step size (default: the model's).")
 flags.DEFINE_integer("seed", 0, "Seed of all three grids.")
-
-
-def image_grid(images):
-    """`[n, H, W, C]` values in [0, 1] -> one uint8 `[rows*H, cols*W, C]` image, row-major."""
-    images = np.asarray(images)
-    n, height, width, channels = images.shape
-    cols = math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
-    grid = np.zeros((rows * height, cols * width, channels), np.float32)
-    for i, image in enumerate(images):
-        r, c = divmod(i, cols)
-        grid[r * height:(r + 1) * height, c * width:(c + 1) * width] = image
-    return np.round(np.clip(grid, 0.0, 1.0) * 255).astype(np.uint8)
-
-
-def write_png(path, image):
-    """Writes a uint8 `[H, W, C]` image through a temporary file renamed into place."""
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(tf.io.encode_png(image).numpy())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def sample_grids(model, output_dir, num_samples=64, seed=0):

@@ -186,6 +186,34 @@ def test_a_compiled_model_ships_without_its_optimizer_state(tmp_path):
         assert "optimizer" not in weights and "layers" in weights
 
 
+def test_an_old_export_gets_its_keras_model_back_from_its_variables(tmp_path):
+    """savedmodels.backfill_keras: the model rebuilt from the recorded experiment, with the
+    SavedModel's variables, equals the exported one."""
+    import dataclasses
+
+    from savedmodels.backfill_keras import backfill_keras_model
+    from trainers import experiments
+    from zoo.models import build_model
+
+    config = experiments.get_experiment("vae_vamp_static_mnist")
+    config = dataclasses.replace(config, model=dataclasses.replace(
+        config.model, latent_dim=3, hidden_units=(8,)))
+    model = build_model(config.model, (28, 28, 1), seed=5)
+    for weight in model.trainable_weights:   # not the seed's initial values
+        weight.assign(weight + np.random.RandomState(1).normal(0, 0.01, weight.shape))
+    path = export.export_model(model, str(tmp_path), "old",
+                               metadata={"experiment": dataclasses.asdict(config)})
+    os.remove(os.path.join(path, export.KERAS_MODEL))
+    backfill_keras_model(path)
+    import keras
+    again = keras.models.load_model(os.path.join(path, export.KERAS_MODEL), compile=False)
+    for mine, theirs in zip(again.trainable_weights, model.trainable_weights):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    assert export.read_metadata(path)["keras_model"] == export.KERAS_MODEL
+    with pytest.raises(FileExistsError, match="ships its Keras model already"):
+        backfill_keras_model(path)
+
+
 def test_versions_count_up_and_an_existing_one_is_never_replaced(tmp_path):
     model = initialized_tiny_vae("standard")
     base = str(tmp_path)

@@ -10,18 +10,28 @@ TEST_SETTINGS below.
 """
 
 import ast
+import glob
 import os
 import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGES = ("zoo", "trainers", "savedmodels", "benchmarks", "tests")
+DOCS = sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "docs", "**", "*"),
+                                                          recursive=True) if os.path.isfile(p))
 
 # size: Bazel's timeout class (small 60 s, medium 300 s, large 900 s).
 TEST_SETTINGS = {
-    "tests/test_readme.py": {"size": "medium", "data": ["README.md", ".ci/run"],
-                             "extra_deps": ["trainers_train_ncp", "trainers_sample_ncp",
-                                            "savedmodels_showcase", "trainers_reproduce"]},
+    "tests/test_readme.py": {
+        "size": "medium", "data": ["README.md", ".ci/run"] + DOCS,
+        "extra_deps": ["savedmodels_showcase", "savedmodels_pretrained", "trainers_reproduce",
+                       "trainers_train", "trainers_evaluate"],   # programs it runs
+    },
+    "tests/test_docs.py": {
+        "size": "medium", "data": DOCS,
+        "extra_deps": ["trainers_train", "trainers_train_ncp", "trainers_sample_ncp",
+                       "savedmodels_pretrained"],
+    },
     "tests/trainers/test_train_program.py": {
         "size": "large", "tags": ["slow"],
         "extra_deps": ["trainers_compare", "trainers_evaluate", "trainers_train"],  # subprocesses

@@ -81,19 +81,23 @@ def test_the_pretrained_models_example_runs():
     assert namespace["samples"]["x"].shape == (16, 28, 28, 1)
 
 
-def test_the_rest_requests_run_as_tf_serving_maps_them():
-    # TF Serving's REST mapping: "instances" stacks the rows of a one-input
-    # signature into its batch; "inputs" (columnar) takes each value as it is.
+def test_the_rest_requests_run_as_tf_serving_maps_them(tmp_path, monkeypatch):
+    # The page's script writes the request files; TF Serving's REST mapping: "instances"
+    # stacks the rows of a one-input signature into its batch; "inputs" (columnar) takes
+    # each value as it is.
     import json
 
     import tensorflow as tf
 
     import savedmodels
-    block = re.search(r"REST requests to.*?```\n(.*?)\n```",
-                      _section("serving.md", "### Serving with TF Serving"), flags=re.S).group(1)
-    image = json.dumps([[[0.0]] * 28] * 28)
-    requests = [json.loads(line.replace("IMAGE", image).replace("Z", json.dumps([0.0] * 40)))
-                for line in block.splitlines() if line.startswith("{")]
+    section = _section("serving.md", "### Serving with TF Serving")
+    script = re.search(r"```python\n(.*?)\n```", section, flags=re.S).group(1)
+    send = re.search(r"```bash\n(.*?)\n```", section, flags=re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(script, "docs/serving.md", "exec"), {})
+    names = re.search(r"for name in (.*?); do", send).group(1).split()
+    assert "curl -s -d @$name.json http://localhost:8501/v1/models/vae:predict" in send
+    requests = [json.load(open(tmp_path / f"{name}.json")) for name in names]
     signatures = savedmodels.load("vae_standard_static_mnist").signatures
     shapes = {}
     for request in requests:

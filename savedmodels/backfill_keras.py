@@ -62,10 +62,7 @@ def backfill_keras_model(export_dir, atol=1e-5):
     _check_against_signatures(model, served, atol)
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = os.path.join(os.path.dirname(path), ".partial.model.keras")
-    model.save(tmp)
-    files.fsync(tmp)
-    os.replace(tmp, path)
+    files.save_keras_atomically(model, path)
     metadata["keras_model"] = KERAS_MODEL
     metadata["keras_model_note"] = ("added after the export by savedmodels.backfill_keras: "
                                     "rebuilt from the experiment, weights from the SavedModel")

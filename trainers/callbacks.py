@@ -100,10 +100,8 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
         state = dict(self.state, epoch=epoch + 1)
         if state["best"] is None or value < state["best"]:
             state.update(best=float(value), best_epoch=epoch + 1, wait=0)
-            tmp = os.path.join(self.write_directory, ".best-tmp.keras")
-            self._save_best(tmp)
-            files.fsync(tmp)
-            os.replace(tmp, os.path.join(self.write_directory, self.BEST))
+            files.save_keras_atomically(self.model, os.path.join(self.write_directory, self.BEST),
+                                        save=lambda _, tmp: self._save_best(tmp))
         elif epoch + 1 > self.start_epoch:
             state["wait"] += 1
         if state["wait"] > self.patience:

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-__all__ = ["fsync", "write_json_atomically", "write_npz_atomically"]
+__all__ = ["fsync", "save_keras_atomically", "write_json_atomically", "write_npz_atomically"]
 
 
 def fsync(path):
@@ -37,4 +37,22 @@ def write_npz_atomically(path, **arrays):
         np.savez(f, **arrays)
         f.flush()
         os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def save_keras_atomically(model, path, save=None):
+    """Saves `model` as the `.keras` file `path`: written beside it under a hidden name,
+    flushed, then renamed, so `path` is always a whole model (the old one or the new).
+
+    Args:
+        save: `save(model, temporary_path)` instead of `model.save` (e.g. one that
+            swaps averaged weights in first).
+    """
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".partial-{name}")   # ends in .keras, as Keras requires
+    if save is None:
+        model.save(tmp)
+    else:
+        save(model, tmp)
+    fsync(tmp)
     os.replace(tmp, path)

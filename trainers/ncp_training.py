@@ -215,9 +215,4 @@ def _compare_log_likelihoods(base, model, test_images, config, batch_size, log_z
 
 
 def _save_model(model, workdir):
-    """Saves `model.keras` through a temporary file, flushed, then renamed."""
-    path = os.path.join(workdir, MODEL)
-    tmp = os.path.join(workdir, ".partial." + MODEL)
-    model.save(tmp)
-    files.fsync(tmp)
-    os.replace(tmp, path)
+    files.save_keras_atomically(model, os.path.join(workdir, MODEL))

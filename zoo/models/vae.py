@@ -9,6 +9,7 @@ from zoo import random as zoo_random
 from zoo.building import ensure_built
 from zoo.models.elbo_terms import ElboTerms
 from zoo.models.keras_workarounds import reducible_step_logs
+from zoo.numerics import accumulate_logsumexp
 from zoo.priors.noise_contrastive import NoiseContrastivePrior
 
 __all__ = ["VAE"]
@@ -206,9 +207,7 @@ class VAE(keras.Model):
                 x, features, n, zoo_random.fold_in(seed, i), prior_distribution)
             log_weights = log_px_z + tf.add_n(list(log_pz.values())) - tf.add_n(
                 list(log_qz_x.values()))
-            chunk_lse = tf.reduce_logsumexp(log_weights, axis=0)
-            # logsumexp of a stack handles the initial -inf exactly.
-            return (i + 1, tf.reduce_logsumexp(tf.stack([running_lse, chunk_lse]), axis=0),
+            return (i + 1, accumulate_logsumexp(running_lse, log_weights),
                     running_sum + tf.reduce_sum(log_weights, axis=0))
 
         batch = tf.shape(x)[:1]

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from zoo import random as zoo_random
 from zoo.building import ensure_built
+from zoo.numerics import accumulate_logsumexp
 from zoo.priors.prior import Prior
 
 __all__ = ["SAMPLERS", "NoiseContrastivePrior", "gumbel_max_resample", "log_normalizer_statistics"]
@@ -174,12 +175,12 @@ class NoiseContrastivePrior(Prior):
         done = 0
         for i in range(math.ceil(num_samples / chunk_size)):
             n = min(chunk_size, num_samples - done)
-            log_r = chunk_log_ratios(tf.constant(n), zoo_random.fold_in(seed, i)).numpy()
-            log_r = log_r.astype(np.float64)
-            sums = [np.logaddexp(sums[0], _logsumexp(log_r)),
-                    np.logaddexp(sums[1], _logsumexp(2.0 * log_r))]
+            log_r = tf.cast(chunk_log_ratios(tf.constant(n), zoo_random.fold_in(seed, i)),
+                            tf.float64)   # float64: sums over a million samples
+            sums = [accumulate_logsumexp(sums[0], log_r),
+                    accumulate_logsumexp(sums[1], 2.0 * log_r)]
             done += n
-        stats = log_normalizer_statistics(sums[0], sums[1], num_samples)
+        stats = log_normalizer_statistics(float(sums[0]), float(sums[1]), num_samples)
         self.log_normalizer.assign(stats["log_normalizer"])
         self.log_normalizer_stderr.assign(stats["stderr"])
         self.log_normalizer_samples.assign(float(num_samples))
@@ -303,7 +304,6 @@ def gumbel_max_resample(propose, num_proposals, chunk_size, seed, dtype=tf.float
          "log_sum_sq": logsumexp of 2 log w `[*batch]`}.
     """
     num_chunks = -(-int(num_proposals) // int(chunk_size))
-    stack_lse = lambda a, b: tf.reduce_logsumexp(tf.stack([a, b]), axis=0)
 
     def chunk(i):
         """The chunk's best proposal, its score and the chunk's weight sums."""
@@ -320,19 +320,21 @@ def gumbel_max_resample(propose, num_proposals, chunk_size, seed, dtype=tf.float
         pick = tf.reshape(pick, tf.concat([tf.shape(pick), tf.ones(
             [len(z.shape) - len(log_w.shape)], tf.int32)], axis=0))
         best = tf.reduce_sum(z * pick, axis=0)
-        return (tf.reduce_max(score, axis=0), best, tf.reduce_logsumexp(log_w, axis=0),
-                tf.reduce_logsumexp(2.0 * log_w, axis=0))
+        return tf.reduce_max(score, axis=0), best, log_w
 
     def body(i, best_score, best, log_sum, log_sum_sq):
-        score, chunk_best, chunk_sum, chunk_sum_sq = chunk(i)
+        score, chunk_best, log_w = chunk(i)
         take = score > best_score
         take_rows = tf.reshape(take, tf.concat(
             [tf.shape(take), tf.ones([len(best.shape) - len(take.shape)], tf.int32)], axis=0))
         return (i + 1, tf.maximum(score, best_score), tf.where(take_rows, chunk_best, best),
-                stack_lse(log_sum, chunk_sum), stack_lse(log_sum_sq, chunk_sum_sq))
+                accumulate_logsumexp(log_sum, log_w), accumulate_logsumexp(log_sum_sq, 2.0 * log_w))
 
+    score, best, log_w = chunk(tf.constant(0))
+    first = (score, best, tf.reduce_logsumexp(log_w, axis=0),
+             tf.reduce_logsumexp(2.0 * log_w, axis=0))
     _, _, best, log_sum, log_sum_sq = tf.while_loop(
-        lambda i, *_: i < num_chunks, body, (tf.constant(1),) + chunk(tf.constant(0)))
+        lambda i, *_: i < num_chunks, body, (tf.constant(1),) + first)
     return {"choice": best, "log_sum": log_sum, "log_sum_sq": log_sum_sq}
 
 
@@ -350,7 +352,3 @@ def log_normalizer_statistics(log_sum, log_sum_sq, num_samples):
     return {"log_normalizer": float(log_sum - math.log(m)), "stderr": stderr,
             "num_samples": int(num_samples), "effective_sample_size": m / m_over_ess}
 
-
-def _logsumexp(values):
-    top = np.max(values)
-    return float(top + np.log(np.sum(np.exp(values - top))))

@@ -71,6 +71,8 @@ TEST_SETTINGS = {
         "extra_deps": ["savedmodels", "savedmodels_pretrained", "trainers"],
     },
     "tests/zoo/test_presets.py": {"size": "medium"},
+    "tests/trainers/test_quiet.py": {"size": "medium",
+                                     "extra_deps": ["savedmodels_evaluate_export"]},
     "tests/savedmodels/test_results.py": {"size": "medium",
                                           "data": ["README.md", "docs/results.md"]},
     "tests/savedmodels/test_export_program.py": {

@@ -14,6 +14,12 @@ The two functions import the registry when called, so that running
 
 __all__ = ["list", "load"]
 
+from trainers import quiet as _quiet  # noqa: E402
+
+# `python -m savedmodels.<program>`: TensorFlow's C++ start-up lines stay out of stderr
+# (--tf_logs shows them).
+_quiet.quiet_programs_of(__name__)
+
 
 def list(directory=None):  # noqa: A001 (the registry's verb; shadows the builtin only here)
     """One summary dict per pretrained model: see `savedmodels.pretrained.list_pretrained`."""

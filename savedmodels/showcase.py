@@ -13,7 +13,8 @@ and the paper's, and writes to `--output_dir`:
     <name>/samples.png          64 samples (the decoder's mean images, seed 0)
     <name>/reconstructions.png  16 test images (odd rows) above their reconstructions
     showcase.json               the table
-TensorFlow's C++ start-up lines are hidden unless `--tf_logs` is given.
+TensorFlow's C++ start-up lines are hidden unless `--tf_logs` is given (as for every
+program of the zoo, see `trainers/quiet.py`).
 """
 
 import json
@@ -23,8 +24,6 @@ import time
 
 from absl import app, flags
 
-from trainers import quiet
-
 FLAGS = flags.FLAGS
 flags.DEFINE_string("data_dir", None, "Folder with the datasets (layout of ../shared/data).",
                     required=True)
@@ -33,7 +32,6 @@ flags.DEFINE_integer("num_samples", 1000, "Importance samples per test image.")
 flags.DEFINE_integer("num_examples", 1000, "Test images evaluated (0: all).")
 flags.DEFINE_string("registry", None, "Registry folder (default: the shipped one, or "
                     "$ZOO_PRETRAINED_DIR).")
-flags.DEFINE_bool("tf_logs", False, "Show TensorFlow's C++ log lines.")
 
 
 def _figure(ll, stderr):
@@ -132,5 +130,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    quiet.hide_tensorflow_logs_unless("--tf_logs" in sys.argv[1:])
     app.run(lambda argv: sys.exit(main(argv)))

@@ -8,8 +8,13 @@ filter the process's file descriptor 2: `hide_tensorflow_logs_unless(show)`
 points it at a pipe and forwards every line except those in the C++ log
 format (`I0000 00:00:... file.cc:12] ...`). Python's own output (warnings,
 tracebacks) passes through; at exit the descriptor is restored and the pipe
-drained, so nothing the program wrote is lost. Call it first thing in a
-program's `__main__` block, before TensorFlow is imported.
+drained, so nothing the program wrote is lost.
+
+The zoo's programs get it from their package (`trainers/__init__.py`,
+`savedmodels/__init__.py`): `quiet_programs_of(package)` installs the filter
+when the command line runs one of that package's modules (`python -m
+trainers.train ...`), before the module imports TensorFlow, unless it carries
+`--tf_logs`. Importing the packages as a library changes nothing.
 """
 
 import atexit
@@ -18,7 +23,11 @@ import re
 import sys
 import threading
 
-__all__ = ["hide_tensorflow_logs_unless", "is_tensorflow_log_line"]
+__all__ = ["SHOW_FLAG", "hide_tensorflow_logs_unless", "is_tensorflow_log_line",
+           "quiet_programs_of"]
+
+SHOW_FLAG = "--tf_logs"
+_installed = False
 
 _CPP_LOG = re.compile(
     rb"^(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] "
@@ -31,10 +40,28 @@ def is_tensorflow_log_line(line):
     return bool(_CPP_LOG.match(line))
 
 
+def quiet_programs_of(package):
+    """Hides TensorFlow's C++ lines when this process runs a module of `package` as a program.
+
+    `--tf_logs` on the command line keeps them (and is removed from `sys.argv`
+    before the program parses its flags).
+    """
+    argv = getattr(sys, "orig_argv", [])
+    running = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-m"]
+    if not running or not running[0].startswith(package + "."):
+        return
+    show = SHOW_FLAG in sys.argv
+    if show:
+        sys.argv.remove(SHOW_FLAG)
+    hide_tensorflow_logs_unless(show)
+
+
 def hide_tensorflow_logs_unless(show):
     """Filters TensorFlow's C++ log lines out of stderr, unless `show`."""
-    if show:
+    global _installed
+    if show or _installed:
         return
+    _installed = True
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.stderr.flush()
     original = os.dup(2)

@@ -18,6 +18,24 @@ def test_every_relative_link_of_the_docs_resolves():
                 assert os.path.exists(os.path.join(folder, link)), (page, link)
 
 
+def test_the_projects_queue_command_names_registered_experiments():
+    import subprocess
+
+    from trainers import experiments, reproduction
+
+    text = open(os.path.join(ROOT, "docs", "reproduction.md")).read()
+    block = re.search(r"```bash\n(QUEUE=.*?)\n```", text, flags=re.S).group(1)
+    assignments = "\n".join(line for line in block.splitlines() if line.startswith("QUEUE"))
+    queue = subprocess.run(["bash", "-c", assignments + '\nprintf %s "$QUEUE"'],
+                           capture_output=True, text=True, check=True).stdout
+    assert " " not in queue and "--experiments=$QUEUE " in block
+    entries = reproduction.parse_entries(queue.split(","))
+    names = [e.experiment for e in entries]
+    assert names[:4] == ["vae_standard_static_mnist", "vae_vamp_static_mnist",
+                         "lars_vae_standard_dynamic_mnist", "hvae_vamp_static_mnist"]
+    assert entries[2].ncp and set(names) <= set(experiments.EXPERIMENTS.names())
+
+
 def test_the_table_of_named_experiments_is_the_registry():
     from trainers import experiments
 

@@ -334,6 +334,7 @@ class ReproductionQueue:
         stage = run.stage(name)
         stage["attempts"] += 1
         stage["commit"] = snapshot.commit
+        stage.pop("exit_code", None)   # a retry is running, not failed
         run.save()
         command = [sys.executable, "-m", *module_args]
         self.log(f"{run.entry.experiment}: {name} (attempt {stage['attempts']}, code "

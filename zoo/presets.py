@@ -78,15 +78,17 @@ def keras_model_path(name, version=None, directory=None):
 def load_preset(name, version=None, directory=None, expected_class=None):
     """Loads preset `name` as a Keras model (no optimizer: `compile` it to fine-tune).
 
+    Use it through `VAE.from_preset` (or import `zoo.models` first).
+
     Args:
         expected_class: refuse a model that is not an instance of this class
             (`VAE.from_preset` passes the class it is called on).
     """
     import keras
 
-    import zoo.models  # noqa: F401  (registers the zoo's classes for deserialization)
-    import zoo.priors  # noqa: F401
-
+    # The zoo's layer classes are registered for deserialization by importing
+    # zoo.models, which every caller of `VAE.from_preset` has done (not imported
+    # here: zoo.models imports this module).
     path = keras_model_path(name, version, directory)
     model = keras.models.load_model(path, compile=False)
     if expected_class is not None and not isinstance(model, expected_class):

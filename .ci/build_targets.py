@@ -24,8 +24,10 @@ DOCS = sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "do
 TEST_SETTINGS = {
     "tests/test_readme.py": {
         "size": "medium", "data": ["README.md", ".ci/run"] + DOCS,
+        # The programs it runs, and the packages' own __init__ files: they quiet the
+        # programs' stderr, and Bazel's runfiles would hold empty ones.
         "extra_deps": ["savedmodels_showcase", "savedmodels_pretrained", "trainers_reproduce",
-                       "trainers_train", "trainers_evaluate"],   # programs it runs
+                       "trainers_train", "trainers_evaluate", "savedmodels", "trainers"],
     },
     "tests/test_docs.py": {
         "size": "medium", "data": DOCS,
@@ -71,8 +73,8 @@ TEST_SETTINGS = {
         "extra_deps": ["savedmodels", "savedmodels_pretrained", "trainers"],
     },
     "tests/zoo/test_presets.py": {"size": "medium"},
-    "tests/trainers/test_quiet.py": {"size": "medium",
-                                     "extra_deps": ["savedmodels_evaluate_export"]},
+    "tests/trainers/test_quiet.py": {  # the program it runs; the packages' real __init__ files
+        "size": "medium", "extra_deps": ["savedmodels_evaluate_export", "savedmodels", "trainers"]},
     "tests/savedmodels/test_results.py": {"size": "medium",
                                           "data": ["README.md", "docs/results.md"]},
     "tests/savedmodels/test_export_program.py": {

@@ -30,7 +30,7 @@ TEST_SETTINGS = {
                        "trainers_train", "trainers_evaluate", "savedmodels", "trainers"],
     },
     "tests/test_docs.py": {
-        "size": "medium", "data": DOCS,
+        "size": "medium", "data": DOCS + ["README.md"],
         "extra_deps": ["trainers_train", "trainers_train_ncp", "trainers_sample_ncp",
                        "savedmodels_pretrained"],
     },

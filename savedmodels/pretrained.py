@@ -56,10 +56,7 @@ class Pretrained:
         return self.metadata.get("metrics") or {}
 
 
-def model_versions(model_dir):
-    """The integer versions exported in `model_dir` (`<registry>/<name>`), ascending."""
-    return sorted(int(n) for n in os.listdir(model_dir)
-                  if n.isdigit() and os.path.isdir(os.path.join(model_dir, n)))
+model_versions = presets.model_versions   # the one listing of a name's versions
 
 
 def model_names(directory):

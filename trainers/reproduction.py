@@ -20,6 +20,7 @@ a hidden folder and renamed into place, and a finished one is found again by
 its run id in the registry, so it is never made twice.
 """
 
+import contextlib
 import ctypes
 import dataclasses
 import datetime
@@ -262,32 +263,22 @@ class ReproductionQueue:
             self.log("Queue done.")
             return exported
 
+    @contextlib.contextmanager
     def _lock(self):
-        queue = self
-
-        class _Held:
-            def __enter__(self):
-                path = os.path.join(queue.runs_dir, LOCK)
-                self.file = open(path, "a+")
-                try:
-                    fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    self.file.seek(0)
-                    holder = self.file.read().strip() or "another process"
-                    self.file.close()
-                    raise ReproductionError(
-                        f"{queue.runs_dir} is in use by another queue ({holder}); "
-                        f"wait for it or stop it.") from None
-                self.file.seek(0)
-                self.file.truncate()
-                self.file.write(f"pid {os.getpid()} on {socket.gethostname()} since {_now()}\n")
-                self.file.flush()
-                return self
-
-            def __exit__(self, *exc):
-                self.file.close()   # releases the lock
-
-        return _Held()
+        """Holds `<runs_dir>/queue.lock` (an flock, released when the process ends)."""
+        with open(os.path.join(self.runs_dir, LOCK), "a+") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                f.seek(0)
+                raise ReproductionError(
+                    f"{self.runs_dir} is in use by another queue "
+                    f"({f.read().strip() or 'another process'}); wait for it or stop it.") from None
+            f.seek(0)
+            f.truncate()
+            f.write(f"pid {os.getpid()} on {socket.gethostname()} since {_now()}\n")
+            f.flush()
+            yield
 
     def _run_entry(self, entry):
         run = _Run(self.runs_dir, entry)

@@ -16,7 +16,7 @@ repository's, or the one `pip install` copies).
 import os
 
 __all__ = ["KERAS_MODEL", "REGISTRY_ENV", "SHIPPED_REGISTRY", "keras_model_path", "load_preset",
-           "preset_names", "registry_dir"]
+           "model_versions", "preset_names", "registry_dir"]
 
 REGISTRY_ENV = "ZOO_PRETRAINED_DIR"
 KERAS_MODEL = os.path.join("assets.extra", "model.keras")
@@ -30,12 +30,16 @@ def registry_dir():
     return os.environ.get(REGISTRY_ENV) or SHIPPED_REGISTRY
 
 
-def _versions(directory, name):
-    model_dir = os.path.join(directory, name)
+def model_versions(model_dir):
+    """The integer versions exported in `model_dir` (`<registry>/<name>`), ascending."""
     if not os.path.isdir(model_dir):
         return []
     return sorted(int(v) for v in os.listdir(model_dir)
                   if v.isdigit() and os.path.isdir(os.path.join(model_dir, v)))
+
+
+def _versions(directory, name):
+    return model_versions(os.path.join(directory, name))
 
 
 def preset_names(directory=None):

@@ -209,6 +209,18 @@ def test_entries_and_snapshots(tmp_path):
     assert sorted(os.listdir(tmp_path / "code")) == sorted([first.id, second.id])
 
 
+def test_a_second_queue_on_the_same_runs_folder_is_refused_with_the_holder(tmp_path):
+    first = reproduction.ReproductionQueue(str(tmp_path), str(tmp_path / "exports"))
+    second = reproduction.ReproductionQueue(str(tmp_path), str(tmp_path / "exports"))
+    with first._lock():
+        with pytest.raises(reproduction.ReproductionError,
+                           match=rf"in use by another queue \(pid {os.getpid()} on "):
+            with second._lock():
+                pass
+    with second._lock():   # released with the first
+        pass
+
+
 @pytest.mark.parametrize("problem", ["unknown experiment", "runs_dir is a file",
                                      "export_base not writable"])
 def test_bad_input_is_refused_before_any_training(problem, data_dir, tmp_path):

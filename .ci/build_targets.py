@@ -53,7 +53,7 @@ TEST_SETTINGS = {
     "tests/trainers/test_train_ncp_program.py": {
         "size": "large", "tags": ["slow"],
         "extra_deps": ["trainers_train", "trainers_train_ncp", "trainers_sample_ncp",
-                       "savedmodels_export"],
+                       "trainers_export"],
     },
     "tests/zoo/models/test_noise_contrastive_vae.py": {"size": "medium"},
     # One training step per distinct experiment setup: sharded (tests/conftest.py) so that Bazel
@@ -66,20 +66,20 @@ TEST_SETTINGS = {
     "tests/trainers/test_reproduce.py": {  # the queue and the programs it runs
         "size": "large", "tags": ["slow"],
         "extra_deps": ["trainers_reproduce", "trainers_train", "trainers_train_ncp",
-                       "savedmodels_export"],
+                       "trainers_export"],
     },
     "tests/test_package.py": {  # installs a copy of the packages with the shipped registry
         "size": "medium", "data": ["pyproject.toml", "README.md", "requirements.txt"],
         "extra_deps": ["savedmodels", "savedmodels_pretrained", "trainers"],
     },
     "tests/zoo/test_presets.py": {"size": "medium"},
-    "tests/trainers/test_quiet.py": {  # the program it runs; the packages' real __init__ files
+    "tests/zoo/test_quiet.py": {  # the program it runs; the packages' real __init__ files
         "size": "medium", "extra_deps": ["savedmodels_evaluate_export", "savedmodels", "trainers"]},
     "tests/savedmodels/test_results.py": {"size": "medium",
                                           "data": ["README.md", "docs/results.md"]},
-    "tests/savedmodels/test_export_program.py": {
+    "tests/trainers/test_export_program.py": {
         "size": "large", "tags": ["slow"],
-        "extra_deps": ["trainers_train", "savedmodels_evaluate_export"],  # subprocesses
+        "extra_deps": ["trainers_train", "trainers_export", "savedmodels_evaluate_export"],
     },
 }
 

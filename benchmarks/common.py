@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from trainers import datasets
+from zoo import datasets
 
 
 def training_images(dataset, data_dir, num_images=50000, seed=0):

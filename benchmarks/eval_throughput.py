@@ -17,7 +17,8 @@ import tensorflow as tf
 from absl import app, flags
 
 from benchmarks import common
-from trainers import datasets, experiments
+from trainers import experiments
+from zoo import datasets
 from zoo.models import build_model
 
 FLAGS = flags.FLAGS

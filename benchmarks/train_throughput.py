@@ -18,7 +18,8 @@ import keras
 from absl import app, flags
 
 from benchmarks import common
-from trainers import callbacks, datasets, experiments, pipelines, training
+from trainers import callbacks, experiments, pipelines, training
+from zoo import datasets
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("experiment", "vae_standard_static_mnist", "Registered experiment.")

@@ -6,15 +6,16 @@
     pretrained.signatures["log_likelihood"](x=x, num_samples=tf.constant(1000))
     pretrained.metrics["test_log_likelihood"]    # nats
 
-Exports: `python -m savedmodels.export` (see `savedmodels/export.py`).
+Exports: `savedmodels.export.export_model(model, ...)`; of a training workdir,
+`python -m trainers.export`.
 
-The two functions import the registry when called, so that running
-`python -m savedmodels.export` does not import that module twice.
+The two functions import the registry when called, so that importing the
+package stays light.
 """
 
 __all__ = ["list", "load"]
 
-from trainers import quiet as _quiet  # noqa: E402
+from zoo import quiet as _quiet  # noqa: E402
 
 # `python -m savedmodels.<program>`: TensorFlow's C++ start-up lines stay out of stderr
 # (--tf_logs shows them).

@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from savedmodels.export import KERAS_MODEL, METADATA, read_metadata
-from trainers import files
+from zoo import files
 
 __all__ = ["backfill_keras_model"]
 
@@ -31,8 +31,8 @@ def backfill_keras_model(export_dir, atol=1e-5):
     """
     import tensorflow as tf
 
-    from trainers.config import config_from_dict
-    from zoo.models import build_model
+    from zoo.models import ModelConfig, build_model
+    from zoo.registry import dataclass_from_dict
 
     path = os.path.join(export_dir, KERAS_MODEL)
     if os.path.exists(path):
@@ -40,9 +40,11 @@ def backfill_keras_model(export_dir, atol=1e-5):
     metadata = read_metadata(export_dir)
     if not metadata.get("experiment"):
         raise ValueError(f"{export_dir} records no experiment to rebuild the model from.")
-    config = config_from_dict(metadata["experiment"])
+    experiment = metadata["experiment"]
+    model_config = dataclass_from_dict(ModelConfig, experiment["model"], "the recorded model")
     served = tf.saved_model.load(export_dir)
-    model = build_model(config.model, metadata["model"]["event_shape"], seed=config.train.seed)
+    model = build_model(model_config, metadata["model"]["event_shape"],
+                        seed=experiment["train"]["seed"])
     # Keras's ExportArchive keeps the variables its endpoints use in `_all_variables`
     # (its public `variables` lists are empty in the loaded object).
     # Weight paths start with the model's name ("vae/encoder/..."); the model's own

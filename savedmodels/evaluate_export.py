@@ -33,7 +33,7 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
         A dict: test_log_likelihood, its stderr, test_elbo, num_samples,
         num_examples, seconds, samples_per_second, and the recorded metrics.
     """
-    from trainers import datasets
+    from zoo import datasets
 
     metadata = read_metadata(export_dir)
     dataset = metadata.get("dataset")

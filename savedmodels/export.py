@@ -1,15 +1,14 @@
-"""Exports a trained model as a SavedModel in TF Serving's layout, atomically.
+"""Exports a model as a SavedModel in TF Serving's layout, atomically.
 
-    python -m savedmodels.export --workdir=DIR --export_base=DIR --name=NAME [--version=N]
-
-writes `<export_base>/<name>/<version>/` (tag `serve`) holding the signatures of
+`export_model(model, export_base, name, metadata=...)` writes
+`<export_base>/<name>/<version>/` (tag `serve`) holding the signatures of
 `savedmodels.signatures`, `assets.extra/zoo_export.json`: the signatures'
-documentation, the model's shapes, the experiment, its test metrics and the
-command that trained it, and `assets.extra/model.keras`: the Keras model itself
-(weights and config, no optimizer state), for Python users who fine-tune it or
-reuse its prior (`keras.models.load_model(path, compile=False)`). TF Serving
-ignores `assets.extra/`. Without `--version` the next free integer is taken.
-`--metadata_json=FILE` merges a JSON object into the metadata.
+documentation, the model's shapes and the caller's metadata (the experiment,
+its test metrics, the command that trained it), and `assets.extra/model.keras`:
+the Keras model itself (weights and config, no optimizer state), for Python
+users who fine-tune it or reuse its prior (`keras.models.load_model(path,
+compile=False)`). TF Serving ignores `assets.extra/`. The program that exports
+a training workdir is `python -m trainers.export`.
 
 Atomicity: the SavedModel is written into a hidden staging folder beside the
 versions (`.<version>.partial-XXXX`, a name TF Serving ignores), flushed to disk,
@@ -34,11 +33,10 @@ from savedmodels.signatures import (
     serving_functions,
     signature_docs,
 )
-from trainers.files import fsync
 from zoo import presets
+from zoo.files import fsync
 
-__all__ = ["KERAS_MODEL", "METADATA", "export_model", "export_workdir", "next_version",
-           "read_metadata"]
+__all__ = ["KERAS_MODEL", "METADATA", "export_model", "next_version", "read_metadata"]
 
 METADATA = os.path.join("assets.extra", "zoo_export.json")
 KERAS_MODEL = presets.KERAS_MODEL   # what VAE.from_preset loads
@@ -59,7 +57,7 @@ def read_metadata(export_dir):
 
 def _check_name(name):
     if not name or name.startswith(".") or os.sep in name or name != name.strip():
-        raise ValueError(f"--name must be a plain folder name; got {name!r}.")
+        raise ValueError(f"The name must be a plain folder name; got {name!r}.")
 
 
 def _fsync_tree(root):
@@ -121,7 +119,7 @@ def export_model(model, export_base, name, version=None, metadata=None,
         raise ValueError(f"The version must be a positive integer; got {version}.")
     final = os.path.join(model_dir, str(version))
     exists_error = lambda: FileExistsError(
-        f"{final} exists; an export never replaces a version. Pass another --version "
+        f"{final} exists; an export never replaces a version. Pass another version "
         f"(the next free one is {next_version(model_dir)}) or remove it yourself.")
     if os.path.exists(final):
         raise exists_error()
@@ -162,102 +160,3 @@ def export_model(model, export_base, name, version=None, metadata=None,
         raise
     fsync(model_dir)   # The rename itself reaches the disk.
     return final
-
-
-def _workdir_metadata(workdir, config, data_dir, training_command):
-    from trainers import callbacks
-
-    metadata = {
-        "experiment": dataclasses.asdict(config),
-        "dataset": config.data.name,
-        "paper_nll": config.paper_nll,
-        "source": {"workdir": os.path.abspath(workdir), "data_dir": data_dir,
-                   "checkpoint": os.path.join(
-                       "checkpoints", callbacks.CheckpointAndEarlyStopping.BEST)},
-    }
-    evaluation_path = os.path.join(workdir, "evaluation.json")
-    if os.path.exists(evaluation_path):
-        with open(evaluation_path) as f:
-            evaluation = json.load(f)
-        metric_keys = ("test_log_likelihood", "test_log_likelihood_stderr",
-                       "log_likelihood_num_samples", "log_likelihood_num_examples",
-                       "log_likelihood_examples", "test_elbo", "elbo_num_examples",
-                       "test_nll_bits_per_dim", "data_source", "units")
-        training_keys = ("epochs_trained", "best_epoch", "best_val_loss", "stopped_early",
-                         "train_seconds_this_run", "resumed_from_epoch")
-        metadata["metrics"] = {k: evaluation[k] for k in metric_keys if k in evaluation}
-        metadata["training"] = {k: evaluation[k] for k in training_keys if k in evaluation}
-    else:
-        metadata["metrics"] = None
-        metadata["training"] = {}
-    metadata["training"]["command"] = training_command
-    return metadata
-
-
-def export_workdir(workdir, export_base, name, version=None, training_command=None,
-                   limits=ServingLimits(), extra_metadata=None):
-    """Exports the best model of a training workdir, with its experiment and metrics.
-
-    A `trainers.train_ncp` output folder exports its NCP-VAE (`model.keras`), with
-    the base run's experiment and the NCP's test metrics.
-
-    Args:
-        training_command: recorded as the command that trained the model; by
-            default the one the training program saved in the workdir.
-        extra_metadata: a JSON-serializable dict merged into the metadata
-            (e.g. `trainers.reproduce`'s commit, CPU and wall time).
-    """
-    from trainers import ncp_training, training
-
-    if ncp_training.is_ncp_workdir(workdir):
-        model = ncp_training.load_ncp_model(workdir)
-        metadata = ncp_training.export_metadata(workdir, training_command)
-    else:
-        config, data_dir = training.load_workdir_config(workdir)
-        model, _ = training.load_best_model(workdir)
-        command = training_command or training.load_workdir_command(workdir)
-        metadata = _workdir_metadata(workdir, config, data_dir, command)
-    return export_model(model, export_base, name, version,
-                        metadata={**metadata, **(extra_metadata or {})}, limits=limits)
-
-
-def main(argv):
-    del argv
-    from absl import flags
-
-    values = flags.FLAGS
-    extra = None
-    if values.metadata_json:
-        with open(values.metadata_json) as f:
-            extra = json.load(f)
-        if not isinstance(extra, dict):
-            raise ValueError(f"--metadata_json={values.metadata_json} must hold a JSON object.")
-    path = export_workdir(values.workdir, values.export_base, values.name, values.version,
-                          training_command=values.training_command, extra_metadata=extra)
-    print(f"Exported {values.workdir} to {path}")
-
-
-def _define_flags():
-    # Defined only when run as a program, so that importing the library
-    # defines no flags.
-    from absl import flags
-
-    flags.DEFINE_string("workdir", None, "Training workdir (trainers.train --workdir) "
-                        "or an NCP folder (trainers.train_ncp --workdir).",
-                        required=True)
-    flags.DEFINE_string("export_base", None, "Base folder; the export goes to "
-                        "<export_base>/<name>/<version>/.", required=True)
-    flags.DEFINE_string("name", None, "Model name: TF Serving's model_name.", required=True)
-    flags.DEFINE_integer("version", None, "Version (positive integer); default: the next free.")
-    flags.DEFINE_string("training_command", None,
-                        "Recorded as the command that trained the model (default: the one "
-                        "saved in the workdir).")
-    flags.DEFINE_string("metadata_json", None,
-                        "A JSON file whose object is merged into zoo_export.json.")
-
-
-if __name__ == "__main__":
-    from absl import app
-
-    _define_flags()
-    app.run(main)

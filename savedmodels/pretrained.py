@@ -3,8 +3,8 @@
 The registry folder is `$ZOO_PRETRAINED_DIR` when set, else the shipped one,
 `PRETRAINED_DIR` (this package's `pretrained/`, also where `pip install` puts
 it). The folder is a TF Serving base path: `pretrained/<name>/<version>/` is an
-export of `savedmodels.export`, whose `assets.extra/zoo_export.json` records
-the dataset, the test metrics (log-likelihood, its standard error and the
+export of `python -m trainers.export`, whose `assets.extra/zoo_export.json`
+records the dataset, the test metrics (log-likelihood, its standard error and the
 importance samples used), the training budget and the command that trained
 it. The registry is that folder: there is no second index to fall out of date.
 

@@ -14,7 +14,7 @@ and the paper's, and writes to `--output_dir`:
     <name>/reconstructions.png  16 test images (odd rows) above their reconstructions
     showcase.json               the table
 TensorFlow's C++ start-up lines are hidden unless `--tf_logs` is given (as for every
-program of the zoo, see `trainers/quiet.py`).
+program of the zoo, see `zoo/quiet.py`).
 """
 
 import json
@@ -45,8 +45,8 @@ def showcase(registry, data_dir, output_dir, num_samples=1000, num_examples=1000
 
     from savedmodels import pretrained
     from savedmodels.evaluate_export import evaluate_export
-    from trainers import datasets
-    from trainers.images import image_grid, write_png
+    from zoo import datasets
+    from zoo.images import image_grid, write_png
 
     names = pretrained.model_names(registry)
     if not names:

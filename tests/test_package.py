@@ -58,3 +58,33 @@ def test_installed_package_imports_and_finds_the_registry_outside_the_repository
 if __name__ == "__main__":  # Bazel py_test entry point.
     import pytest
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def _imported_packages(folder):
+    """{top-level package imported anywhere in `folder`'s Python files: [file, ...]}."""
+    import ast
+
+    found = {}
+    for directory, _, names in os.walk(os.path.join(ROOT, folder)):
+        for name in names:
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(directory, name)
+            with open(path) as f:
+                tree = ast.parse(f.read(), path)
+            for node in ast.walk(tree):
+                modules = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                           [node.module] if isinstance(node, ast.ImportFrom) and node.module
+                           else [])
+                for module in modules:
+                    found.setdefault(module.split(".")[0], []).append(
+                        os.path.relpath(path, ROOT))
+    return found
+
+
+def test_the_library_layers_import_downwards_only():
+    # zoo is the library; savedmodels exports and serves its models; trainers
+    # runs experiments on both. Nothing imports a layer above it.
+    assert "trainers" not in _imported_packages("zoo")
+    assert "savedmodels" not in _imported_packages("zoo")
+    assert "trainers" not in _imported_packages("savedmodels")

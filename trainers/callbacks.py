@@ -9,7 +9,7 @@ import keras
 import numpy as np
 from absl import logging
 
-from trainers import files
+from zoo import files
 
 __all__ = ["CheckpointAndEarlyStopping", "KLWarmup", "KillAtStep", "NonFiniteGuard",
            "NonFiniteTrainingError", "warmup_beta"]

@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 from typing import Optional
 
-from trainers import files
+from zoo import files
 
 __all__ = ["PACKAGES", "Snapshot", "load_snapshot", "take_snapshot"]
 

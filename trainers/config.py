@@ -6,6 +6,7 @@ import math
 from typing import Optional
 
 from zoo.models.model_config import ModelConfig
+from zoo.registry import dataclass_from_dict
 
 __all__ = ["DataConfig", "ExperimentConfig", "TrainConfig", "config_from_dict"]
 
@@ -13,7 +14,7 @@ __all__ = ["DataConfig", "ExperimentConfig", "TrainConfig", "config_from_dict"]
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
     """Attributes:
-        name: a dataset in `trainers.datasets.DATASETS`.
+        name: a dataset in `zoo.datasets.DATASETS`.
         batch_size: training and evaluation batch size.
         validation_size: held-out final training images where there is no
             official validation split.
@@ -109,10 +110,11 @@ class ExperimentConfig:
 
 
 def config_from_dict(d):
-    """Inverse of `dataclasses.asdict` for `ExperimentConfig` (lists become tuples)."""
-    tuples = lambda sub: {k: tuple(v) if isinstance(v, list) else v for k, v in sub.items()}
+    """Inverse of `dataclasses.asdict` for `ExperimentConfig` (lists become tuples; unknown
+    keys are refused by name)."""
     return ExperimentConfig(
         name=d["name"], description=d["description"], paper_nll=d.get("paper_nll"),
         paper_nll_ncp=d.get("paper_nll_ncp"),
-        data=DataConfig(**d["data"]), model=ModelConfig(**tuples(d["model"])),
-        train=TrainConfig(**d["train"]))
+        data=dataclass_from_dict(DataConfig, d["data"], "the data config"),
+        model=dataclass_from_dict(ModelConfig, d["model"], "the model config"),
+        train=dataclass_from_dict(TrainConfig, d["train"], "the training config"))

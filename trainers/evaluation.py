@@ -5,8 +5,8 @@ import time
 
 import numpy as np
 
-from trainers import files, pipelines
-from zoo import evaluation
+from trainers import pipelines
+from zoo import evaluation, files
 
 __all__ = ["PER_EXAMPLE_FILE", "evaluate_test_set", "write_evaluation", "write_per_example"]
 

@@ -13,15 +13,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from trainers import datasets, files, pipelines
+from trainers import pipelines
 from trainers.evaluation import write_evaluation
 from trainers.training import load_best_model, load_workdir_config
-from zoo import evaluation
+from zoo import datasets, evaluation, files
 from zoo.models import NoiseContrastiveEstimation
 from zoo.models.noise_contrastive_estimation import jensen_shannon_estimate
 from zoo.networks import ResidualMLP
 
-__all__ = ["NCPConfig", "export_metadata", "is_ncp_workdir", "load_ncp_model", "train_ncp"]
+__all__ = ["NCPConfig", "is_ncp_workdir", "load_ncp_model", "train_ncp"]
 
 MODEL = "model.keras"
 
@@ -78,35 +78,6 @@ def is_ncp_workdir(workdir):
         return False
     with open(path) as f:
         return "ncp" in json.load(f)
-
-
-def export_metadata(workdir, command=None):
-    """The SavedModel metadata of an NCP folder: the base run's experiment, the NCP's metrics."""
-    with open(os.path.join(workdir, "config.json")) as f:
-        saved = json.load(f)
-    base_config, _ = load_workdir_config(saved["base_workdir"])
-    with open(os.path.join(workdir, "evaluation.json")) as f:
-        evaluation = json.load(f)
-    return {
-        "experiment": dataclasses.asdict(base_config),
-        "dataset": base_config.data.name,
-        "paper_nll": base_config.paper_nll_ncp,
-        "noise_contrastive_prior": {"options": saved["ncp"],
-                                    "log_normalizer": evaluation["log_normalizer"],
-                                    "classifier": evaluation["classifier"]},
-        "source": {"workdir": os.path.abspath(workdir), "data_dir": saved["data_dir"],
-                   "checkpoint": MODEL, "base_workdir": saved["base_workdir"]},
-        "metrics": {
-            "test_log_likelihood": evaluation["test_log_likelihood_ncp"],
-            "test_log_likelihood_stderr": evaluation["test_log_likelihood_ncp_stderr"],
-            "base_test_log_likelihood": evaluation["test_log_likelihood_base"],
-            "log_likelihood_num_samples": evaluation["log_likelihood_num_samples"],
-            "log_likelihood_num_examples": evaluation["log_likelihood_num_examples"],
-            "data_source": evaluation["data_source"], "units": evaluation["units"]},
-        "training": {"command": command or saved["command"],
-                     "epochs_trained": evaluation["epochs_trained"],
-                     "best_epoch": evaluation["best_epoch"]},
-    }
 
 
 def train_ncp(config, base_workdir, workdir, data_dir=None, verbose=2, command=None):

@@ -38,7 +38,8 @@ import sys
 import time
 import uuid
 
-from trainers import code_snapshot, files
+from trainers import code_snapshot
+from zoo import files
 
 __all__ = ["QueueEntry", "ReproductionError", "ReproductionQueue", "cpu_model",
            "format_status", "parse_entries", "run_status"]
@@ -404,7 +405,7 @@ class ReproductionQueue:
         metadata_path = os.path.join(run.dir, f".export-metadata-{name}.json")
         files.write_json_atomically(metadata_path, metadata)
         self._stage(run, f"export_{name}", self.snapshot, [
-            "savedmodels.export", f"--workdir={source}", f"--export_base={self.export_base}",
+            "trainers.export", f"--workdir={source}", f"--export_base={self.export_base}",
             f"--name={name}", f"--metadata_json={metadata_path}"],
             lambda: _find_export(self.export_base, name, run.state["run_id"]) is not None)
         path = _find_export(self.export_base, name, run.state["run_id"])

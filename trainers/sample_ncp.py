@@ -15,9 +15,9 @@ import os
 
 from absl import app, flags
 
-from trainers import files
-from trainers.images import image_grid, write_png
 from trainers.ncp_training import load_ncp_model
+from zoo import files
+from zoo.images import image_grid, write_png
 from zoo.priors import NoiseContrastiveConditional
 
 FLAGS = flags.FLAGS

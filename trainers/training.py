@@ -24,9 +24,10 @@ import tensorflow as tf
 from absl import logging
 
 from trainers import callbacks as zoo_callbacks
-from trainers import datasets, files, optimizers, pipelines, strategies
+from trainers import optimizers, pipelines, strategies
 from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation, write_per_example
+from zoo import datasets, files
 from zoo.models import build_model
 
 __all__ = ["compiled_model", "evaluate_workdir", "load_best_model", "load_workdir_command",

@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from trainers import callbacks, files
+from trainers import callbacks
+from zoo import files
 
 
 @pytest.mark.parametrize("epoch,warmup,beta", [

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from absl import flags
 
-from trainers import datasets, experiments, train, training
+from trainers import experiments, train, training
+from zoo import datasets
 
 
 def _resolve(argv):

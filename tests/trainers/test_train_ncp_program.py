@@ -80,7 +80,7 @@ def test_train_ncp_writes_model_and_evaluation_then_grids(base_workdir, tmp_path
 
     # The export program takes the NCP folder: the NCP-VAE with its metrics and log Z.
     export_base = str(tmp_path / "exports")
-    _run("savedmodels.export", f"--workdir={workdir}", f"--export_base={export_base}",
+    _run("trainers.export", f"--workdir={workdir}", f"--export_base={export_base}",
          "--name=ncp")
     from savedmodels import export
     metadata = export.read_metadata(os.path.join(export_base, "ncp", "1"))

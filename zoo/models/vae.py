@@ -8,15 +8,16 @@ import tensorflow as tf
 from zoo import random as zoo_random
 from zoo.building import ensure_built
 from zoo.models.elbo_terms import ElboTerms
+from zoo.models.finite_steps import apply_gradients_if_finite
 from zoo.models.keras_workarounds import reducible_step_logs
+from zoo.models.noise_contrastive_wiring import NoiseContrastiveWiring
 from zoo.numerics import accumulate_logsumexp
-from zoo.priors.noise_contrastive import NoiseContrastivePrior
 
 __all__ = ["VAE"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class VAE(keras.Model):
+class VAE(NoiseContrastiveWiring, keras.Model):
     """Variational autoencoder composed of five parts.
 
         x --encoder--> h --posterior--> q(z | x)
@@ -53,7 +54,11 @@ class VAE(keras.Model):
     state). `nonfinite_steps` (total) and `consecutive_nonfinite_steps` count
     them; the logged metric "nonfinite" is the fraction of skipped steps, and
     the other metrics average the applied steps only. The counters are not
-    saved with the weights (a resumed run counts from 0).
+    saved with the weights (a resumed run counts from 0). See
+    `zoo.models.finite_steps`.
+
+    NCP-VAE's stage 2 (`noise_contrastive_pairs`, `with_noise_contrastive_prior`,
+    `estimate_log_normalizer`) comes from `zoo.models.noise_contrastive_wiring`.
     """
 
     def __init__(self, encoder, posterior, prior, decoder, likelihood, seed=None,
@@ -262,49 +267,7 @@ class VAE(keras.Model):
         """Single-sample ELBO per example, `[batch]` nats."""
         return self.elbo_terms(x).elbo
 
-    # --------------------------------------------------- noise-contrastive prior
-
-    def noise_contrastive_pairs(self, x, seed=None):
-        """Stage-2 samples of NCP-VAE: per latent group, posterior and prior draws.
-
-        Args:
-            x: `[batch, *event_shape]` training data.
-            seed: None, an int or an int `[2]` tensor.
-
-        Returns:
-            {group: (z_q, z_p, context)}: here {"z": (z ~ q(z | x) `[batch, D]`,
-            z ~ p(z) `[batch, D]`, None)}, so z_q follows the aggregate
-            posterior q(z). Hierarchical models add groups whose context is
-            the representation of the groups above.
-        """
-        seed = zoo_random.as_seed(seed, self.seed_generator)
-        x = tf.cast(x, self.compute_dtype)
-        z_q, _ = self.posterior.sample_and_log_prob(self.encoder(x), 1,
-                                                    zoo_random.fold_in(seed, 0))
-        z_p = self.prior.sample(tf.shape(x)[0], seed=zoo_random.fold_in(seed, 1))
-        return {"z": (z_q[0], z_p, None)}
-
-    def with_noise_contrastive_prior(self, classifiers, **options):
-        """This model with p(z) reweighted: `NoiseContrastivePrior(p, classifiers["z"])`.
-
-        The new model shares every layer with this one and is frozen
-        (`trainable` False, also after loading): log Z is estimated for these
-        weights, and the ELBO must not move them or the classifier. `options`
-        go to `NoiseContrastivePrior` (sampler, proposals, Langevin settings).
-        Call `estimate_log_normalizer` before `log_likelihood`.
-        """
-        return self._frozen_with_parts(
-            prior=NoiseContrastivePrior(self.prior, classifiers["z"], **options))
-
-    def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None):
-        """Estimates and stores the NCP's log Z (see `NoiseContrastivePrior`)."""
-        return self.prior.estimate_log_normalizer(num_samples, chunk_size, seed)
-
-    def _frozen_with_parts(self, **replacements):
-        """`with_parts`, with `trainable` False (saved with it: a loaded copy is frozen too)."""
-        model = self.with_parts(**replacements)
-        model.trainable = False
-        return model
+    # ------------------------------------------------------------------ parts
 
     def with_parts(self, **replacements):
         """A built model of this class from this one's parts, some replaced (the others shared).
@@ -353,8 +316,7 @@ class VAE(keras.Model):
             replica_loss = loss / replicas
         variables = self.trainable_variables
         gradients = tape.gradient(replica_loss, variables)
-        finite = _finite_on_every_replica([loss] + gradients)
-        _apply_gradients_if(finite, self.optimizer, gradients, variables)
+        finite = apply_gradients_if_finite(self.optimizer, loss, gradients, variables)
         self.nonfinite_steps.assign_add(tf.cast(tf.logical_not(finite), tf.int64))
         self.consecutive_nonfinite_steps.assign(
             tf.where(finite, tf.constant(0, tf.int64), self.consecutive_nonfinite_steps + 1))
@@ -403,38 +365,6 @@ class VAE(keras.Model):
         from zoo import presets
 
         return presets.load_preset(name, version, directory, expected_class=cls)
-
-
-def _finite_on_every_replica(tensors):
-    """True when every value of `tensors` (None entries skipped) is finite, on every replica."""
-    local = tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors if t is not None])
-    context = tf.distribute.get_replica_context()
-    failures = context.all_reduce(tf.distribute.ReduceOp.SUM,
-                                  1.0 - tf.cast(local, tf.float32))
-    return tf.equal(failures, 0.0)
-
-
-def _apply_gradients_if(condition, optimizer, gradients, variables):
-    """`optimizer.apply_gradients` when `condition` (the same on every replica) holds.
-
-    A strategy that needs `merge_call` (MirroredStrategy, MultiWorkerMirrored)
-    cannot call it inside a `tf.cond` in a replica context, so the cond moves
-    to the cross-replica context, as Keras's LossScaleOptimizer does.
-    """
-    def apply(gradients):
-        optimizer.apply_gradients(zip(gradients, variables))
-
-    if tf.__internal__.distribute.strategy_supports_no_merge_call():
-        tf.cond(condition, lambda: apply(gradients), lambda: None)
-        return
-
-    def cross_replica(distribution, condition, gradients):
-        first = distribution.experimental_local_results(condition)[0]
-        tf.cond(first,
-                lambda: distribution.extended.call_for_each_replica(apply, args=(gradients,)),
-                lambda: None)
-
-    tf.distribute.get_replica_context().merge_call(cross_replica, args=(condition, gradients))
 
 
 def _features_of(data):

@@ -1,4 +1,4 @@
-"""`python -m savedmodels.export` on a workdir the training program wrote, and
+"""`python -m trainers.export` on a workdir the training program wrote, and
 `python -m savedmodels.evaluate_export` on its export."""
 
 import json
@@ -12,8 +12,10 @@ import pytest
 import tensorflow as tf
 
 from savedmodels import export
-from trainers import datasets
-from zoo import models  # noqa: F401  (registers the classes best.keras names)
+from zoo import (
+    datasets,
+    models,  # noqa: F401  (registers the classes best.keras names)
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -39,7 +41,7 @@ def test_export_program_writes_a_version_with_the_workdirs_metrics(tmp_path):
     assert trained.returncode == 0, trained.stderr[-3000:]
 
     export_args = [f"--workdir={workdir}", f"--export_base={base}", "--name=vae"]
-    exported = _run("savedmodels.export", *export_args)
+    exported = _run("trainers.export", *export_args)
     assert exported.returncode == 0, exported.stderr[-3000:]
     path = os.path.join(base, "vae", "1")
     assert f"to {path}" in exported.stdout
@@ -74,7 +76,7 @@ def test_export_program_writes_a_version_with_the_workdirs_metrics(tmp_path):
     assert figures["num_examples"] == 20 and figures["num_samples"] == 8
     assert figures["recorded_metrics"] == metadata["metrics"]
 
-    again = _run("savedmodels.export", *export_args, "--version=1")
+    again = _run("trainers.export", *export_args, "--version=1")
     assert again.returncode != 0
     assert "exists; an export never replaces a version" in again.stderr
     assert sorted(os.listdir(os.path.join(base, "vae"))) == ["1"]

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from trainers import quiet
+from zoo import quiet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -53,7 +53,7 @@ class DatasetSpec:
     image_shape: tuple = (28, 28, 1)
 
 
-DATASETS = Registry("dataset", hint="import trainers.datasets")
+DATASETS = Registry("dataset", hint="import zoo.datasets")
 for _spec in (
     DatasetSpec("static_mnist", "binarized_mnist.npz", "binarized_mnist", "static",
                 {"train": "x_train", "valid": "x_valid", "test": "x_test"},

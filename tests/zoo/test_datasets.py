@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from trainers import datasets
+from zoo import datasets
 
 
 def _write_static(directory, n_train=30, n_valid=10, n_test=12):

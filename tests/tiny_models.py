@@ -8,7 +8,7 @@ TINY_PRIORS = {
     "standard": None,
     "mog": priors.MixtureOfGaussiansPriorConfig(num_components=5, trainable_mixture_weights=True),
     "vamp": priors.VampPriorConfig(num_components=6, trainable_mixture_weights=True),
-    "vamp_data": priors.VampPriorConfig(num_components=6, pseudo_inputs="data"),
+    "vamp_data": priors.VampPriorConfig(num_components=6, pseudo_inputs_kind="data"),
     "realnvp": priors.RealNVPPriorConfig(num_blocks=2, hidden_units=(8,)),
     "maf": priors.MAFPriorConfig(num_steps=2, hidden_units=(12,), shift_only=False),
 }

@@ -63,7 +63,7 @@ def vae_vamp_static_mnist():
         vae_standard_static_mnist(), "vae_vamp_static_mnist",
         "Tomczak & Welling 2018, Table 1, VAE (L = 1), VampPrior (K = 500), static MNIST: "
         "test LL -85.57 nats.",
-        "vamp", priors.VampPriorConfig(num_components=500, pseudo_inputs="learned"),
+        "vamp", priors.VampPriorConfig(num_components=500, pseudo_inputs_kind="learned"),
         paper_nll=85.57)
 
 
@@ -74,7 +74,7 @@ def vae_vamp_data_static_mnist():
         vae_standard_static_mnist(), "vae_vamp_data_static_mnist",
         "Tomczak & Welling 2018, Sec. 5: VAE (L = 1) + VampPrior data (K = 500 fixed training "
         "images), static MNIST; the paper reports it only for HVAE (Table 2: -85.71).",
-        "vamp", priors.VampPriorConfig(num_components=500, pseudo_inputs="data"))
+        "vamp", priors.VampPriorConfig(num_components=500, pseudo_inputs_kind="data"))
 
 
 @EXPERIMENTS.register("vae_realnvp_static_mnist")
@@ -152,7 +152,7 @@ def hvae_vamp_data_static_mnist():
     return _hvae("hvae_vamp_data_static_mnist",
                  "Tomczak & Welling 2018, Table 2, HVAE (L = 2) + VampPrior data (K = 500), "
                  "static MNIST: test LL -85.71 nats.",
-                 "vamp", priors.VampPriorConfig(num_components=500, pseudo_inputs="data"),
+                 "vamp", priors.VampPriorConfig(num_components=500, pseudo_inputs_kind="data"),
                  paper_nll=85.71)
 
 
@@ -162,7 +162,7 @@ def hvae_vamp_static_mnist():
     return _hvae("hvae_vamp_static_mnist",
                  "Tomczak & Welling 2018, Table 1, HVAE (L = 2), VampPrior (K = 500), static "
                  "MNIST: test LL -83.19 nats.",
-                 "vamp", priors.VampPriorConfig(num_components=500, pseudo_inputs="learned"),
+                 "vamp", priors.VampPriorConfig(num_components=500, pseudo_inputs_kind="learned"),
                  paper_nll=83.19)
 
 

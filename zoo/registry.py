@@ -9,13 +9,16 @@ def dataclass_from_dict(config_class, options, what):
     """`config_class(**options)` for a dict of options (e.g. parsed JSON); lists become tuples.
 
     Unknown keys are refused with a message naming `what` (e.g. "prior 'vamp'").
+    Keys in the class's `RENAMED_OPTIONS` ({old: new}, if it has one) are read
+    under their new names, so that saved configs keep loading.
     """
+    renamed = getattr(config_class, "RENAMED_OPTIONS", {})
+    options = {renamed.get(k, k): v for k, v in (options or {}).items()}
     known = {f.name for f in dataclasses.fields(config_class)}
-    unknown = sorted(set(options or {}) - known)
+    unknown = sorted(set(options) - known)
     if unknown:
         raise ValueError(f"Unknown options {unknown} for {what}; known: {sorted(known)}.")
-    return config_class(**{k: tuple(v) if isinstance(v, list) else v
-                           for k, v in (options or {}).items()})
+    return config_class(**{k: tuple(v) if isinstance(v, list) else v for k, v in options.items()})
 
 
 class Registry:

@@ -14,7 +14,7 @@ from zoo import priors
 PRIOR_EXPERIMENTS = {
     "vae_mog_static_mnist": ("mog", priors.MixtureOfGaussiansPriorConfig(num_components=500)),
     "vae_vamp_static_mnist": ("vamp", priors.VampPriorConfig(num_components=500)),
-    "vae_vamp_data_static_mnist": ("vamp", priors.VampPriorConfig(pseudo_inputs="data")),
+    "vae_vamp_data_static_mnist": ("vamp", priors.VampPriorConfig(pseudo_inputs_kind="data")),
     "vae_realnvp_static_mnist": ("realnvp", priors.RealNVPPriorConfig(num_blocks=20)),
     "vae_maf_static_mnist": ("maf", priors.MAFPriorConfig(num_steps=4,
                                                           hidden_units=(640, 640, 640),
@@ -40,7 +40,8 @@ HVAE_EXPERIMENTS = {
     "hvae_standard_static_mnist": ("standard", priors.StandardNormalPriorConfig(), 86.05),
     "hvae_mog_static_mnist": ("mog", priors.MixtureOfGaussiansPriorConfig(num_components=500),
                               85.07),
-    "hvae_vamp_data_static_mnist": ("vamp", priors.VampPriorConfig(pseudo_inputs="data"), 85.71),
+    "hvae_vamp_data_static_mnist": ("vamp", priors.VampPriorConfig(pseudo_inputs_kind="data"),
+                                    85.71),
     "hvae_vamp_static_mnist": ("vamp", priors.VampPriorConfig(num_components=500), 83.19),
 }
 
@@ -150,7 +151,7 @@ def test_prior_flag_overrides_any_experiment_with_that_priors_defaults():
     assert config.model.prior_config == priors.RealNVPPriorConfig()
     assert config.train.epochs == 3
     same = _resolve(["--experiment=vae_vamp_data_static_mnist", "--prior=vamp"])
-    assert same.model.prior_config.pseudo_inputs == "data"   # same prior: config kept
+    assert same.model.prior_config.pseudo_inputs_kind == "data"   # same prior: config kept
     with pytest.raises(KeyError, match="Known priors: maf, mog, realnvp, standard, vamp"):
         _resolve(["--experiment=vae_standard_static_mnist", "--prior=gauss"])
 

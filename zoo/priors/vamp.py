@@ -1,6 +1,7 @@
 """VampPrior: a mixture of the model's posteriors at K pseudo-inputs (Tomczak & Welling 2018)."""
 
 import dataclasses
+from typing import ClassVar
 
 import keras
 import numpy as np
@@ -11,14 +12,18 @@ from zoo.priors.prior import Prior
 
 __all__ = ["VampPrior", "VampPriorConfig"]
 
-PSEUDO_INPUTS = ("learned", "data")
+PSEUDO_INPUTS_KINDS = ("learned", "data")
+
+# Option names of earlier versions, still read from saved configs (`.keras`
+# files, workdirs' config.json): "pseudo_inputs" is now the weight itself.
+_RENAMED_OPTIONS = {"pseudo_inputs": "pseudo_inputs_kind"}
 
 
 @dataclasses.dataclass(frozen=True)
 class VampPriorConfig:
     """Attributes:
         num_components: K, the number of pseudo-inputs (the paper: 500).
-        pseudo_inputs: "learned" (trainable, initialised N(init_mean,
+        pseudo_inputs_kind: "learned" (trainable, initialised N(init_mean,
             init_std^2) and kept in [0, 1] as in the paper's code) or "data"
             (K random training images, fixed: the paper's "VampPrior data").
         trainable_mixture_weights: learn w_k (the weighted VampPrior of the
@@ -26,8 +31,10 @@ class VampPriorConfig:
         init_mean, init_std: initial distribution of learned pseudo-inputs.
     """
 
+    RENAMED_OPTIONS: ClassVar[dict] = _RENAMED_OPTIONS
+
     num_components: int = 500
-    pseudo_inputs: str = "learned"
+    pseudo_inputs_kind: str = "learned"
     trainable_mixture_weights: bool = False
     init_mean: float = 0.05
     init_std: float = 0.01
@@ -54,7 +61,7 @@ class VampPrior(Prior):
     Args:
         latent_shape: `(D,)`.
         pseudo_input_shape: shape of one data example (and pseudo-input), e.g. `(28, 28, 1)`.
-        num_components, pseudo_inputs, trainable_mixture_weights, init_mean,
+        num_components, pseudo_inputs_kind, trainable_mixture_weights, init_mean,
             init_std: see `VampPriorConfig`.
 
     #### References
@@ -63,15 +70,15 @@ class VampPrior(Prior):
     """
 
     def __init__(self, latent_shape, pseudo_input_shape, num_components=500,
-                 pseudo_inputs="learned", trainable_mixture_weights=False, init_mean=0.05,
-                 init_std=0.01, **kwargs):
+                 pseudo_inputs_kind="learned", trainable_mixture_weights=False,
+                 init_mean=0.05, init_std=0.01, **kwargs):
         super().__init__(latent_shape, **kwargs)
-        if pseudo_inputs not in PSEUDO_INPUTS:
-            raise ValueError(f"pseudo_inputs must be one of {PSEUDO_INPUTS}; "
-                             f"got {pseudo_inputs!r}.")
+        if pseudo_inputs_kind not in PSEUDO_INPUTS_KINDS:
+            raise ValueError(f"pseudo_inputs_kind must be one of {PSEUDO_INPUTS_KINDS}; "
+                             f"got {pseudo_inputs_kind!r}.")
         self.pseudo_input_shape = tuple(int(d) for d in pseudo_input_shape)
         self.num_components = int(num_components)
-        self.pseudo_inputs_kind = pseudo_inputs
+        self.pseudo_inputs_kind = pseudo_inputs_kind
         self.trainable_mixture_weights = bool(trainable_mixture_weights)
         self.init_mean = float(init_mean)
         self.init_std = float(init_std)
@@ -123,7 +130,15 @@ class VampPrior(Prior):
         config = super().get_config()
         config.update(pseudo_input_shape=list(self.pseudo_input_shape),
                       num_components=self.num_components,
-                      pseudo_inputs=self.pseudo_inputs_kind,
+                      pseudo_inputs_kind=self.pseudo_inputs_kind,
                       trainable_mixture_weights=self.trainable_mixture_weights,
                       init_mean=self.init_mean, init_std=self.init_std)
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for old, new in _RENAMED_OPTIONS.items():
+            if old in config:
+                config[new] = config.pop(old)
+        return super().from_config(config)

@@ -80,7 +80,7 @@ def test_vamp_pseudo_inputs_initialisation_and_data_variant():
     assert learned.initialization_examples == 0 and learned.pseudo_inputs.trainable
 
     data = priors.VampPrior((2,), pseudo_input_shape=(2, 2), num_components=3,
-                            pseudo_inputs="data")
+                            pseudo_inputs_kind="data")
     data.build(None)
     assert data.initialization_examples == 3 and not data.pseudo_inputs.trainable
     x = np.random.RandomState(0).randint(0, 2, size=(8, 2, 2)).astype(np.float32)
@@ -95,8 +95,8 @@ def test_vamp_errors_are_clear():
     prior.build(None)
     with pytest.raises(ValueError, match="has no encoder"):
         prior.log_prob(np.zeros((1, 2), np.float32))
-    with pytest.raises(ValueError, match="pseudo_inputs must be one of"):
-        priors.VampPrior((2,), pseudo_input_shape=(4,), pseudo_inputs="random")
+    with pytest.raises(ValueError, match="pseudo_inputs_kind must be one of"):
+        priors.VampPrior((2,), pseudo_input_shape=(4,), pseudo_inputs_kind="random")
 
 
 def test_registry_builds_from_typed_configs():
@@ -119,9 +119,24 @@ def test_registry_builds_from_typed_configs():
 def test_layer_config_round_trip():
     for prior in [priors.MixtureOfGaussiansPrior((3,), num_components=4, seed=5),
                   priors.VampPrior((3,), pseudo_input_shape=(2, 2), num_components=4,
-                                   pseudo_inputs="data", trainable_mixture_weights=True)]:
+                                   pseudo_inputs_kind="data", trainable_mixture_weights=True)]:
         clone = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(prior))
         assert type(clone) is type(prior) and clone.get_config() == prior.get_config()
+
+
+
+def test_vamp_stores_its_arguments_under_their_names_and_reads_the_old_option_name():
+    prior = priors.VampPrior((3,), pseudo_input_shape=(2,), num_components=4,
+                             pseudo_inputs_kind="data", init_std=0.5)
+    config = prior.get_config()
+    for name in ("num_components", "pseudo_inputs_kind", "trainable_mixture_weights",
+                 "init_mean", "init_std"):
+        assert getattr(prior, name) == config[name], name
+    # Saved before the rename ("pseudo_inputs" was the kind; it is now the weight).
+    config["pseudo_inputs"] = config.pop("pseudo_inputs_kind")
+    assert priors.VampPrior.from_config(config).pseudo_inputs_kind == "data"
+    assert priors.prior_config_from_dict("vamp", {"pseudo_inputs": "data"}) == \
+        priors.VampPriorConfig(pseudo_inputs_kind="data")
 
 
 if __name__ == "__main__":  # Bazel py_test entry point.

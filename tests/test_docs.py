@@ -41,13 +41,14 @@ def test_the_table_of_named_experiments_is_the_registry():
 
     text = open(os.path.join(ROOT, "docs", "experiments.md")).read()
     section = text.split("### Named experiments", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `(\w+)` \| ([\d.]+|—) \|", section, flags=re.M)
-    listed = dict(rows)
+    rows = re.findall(r"^\| `(\w+)` \| ([\d.]+|—) \| (.*) \|$", section, flags=re.M)
+    listed = {name: (value, description) for name, value, description in rows}
     assert len(listed) == len(rows)                      # no experiment twice
     assert set(listed) == set(experiments.EXPERIMENTS.names())
-    for name, value in listed.items():
-        paper_nll = experiments.get_experiment(name).paper_nll
-        assert value == ("—" if paper_nll is None else f"{paper_nll:.2f}"), name
+    for name, (value, description) in listed.items():
+        config = experiments.get_experiment(name)
+        assert value == ("—" if config.paper_nll is None else f"{config.paper_nll:.2f}"), name
+        assert description == config.description, name
 
 
 def test_the_ncp_commands_use_flags_the_programs_define():

@@ -15,8 +15,8 @@ PRIOR_EXPERIMENTS = {
     "vae_mog_static_mnist": ("mog", priors.MixtureOfGaussiansPriorConfig(num_components=500)),
     "vae_vamp_static_mnist": ("vamp", priors.VampPriorConfig(num_components=500)),
     "vae_vamp_data_static_mnist": ("vamp", priors.VampPriorConfig(pseudo_inputs_kind="data")),
-    "vae_realnvp_static_mnist": ("realnvp", priors.RealNVPPriorConfig(num_blocks=20)),
-    "vae_maf_static_mnist": ("maf", priors.MAFPriorConfig(num_steps=4,
+    "vae_realnvp20_static_mnist": ("realnvp", priors.RealNVPPriorConfig(num_blocks=20)),
+    "vae_maf4_static_mnist": ("maf", priors.MAFPriorConfig(num_steps=4,
                                                           hidden_units=(640, 640, 640),
                                                           shift_only=True)),
 }
@@ -77,15 +77,16 @@ def test_conv_and_pixel_hvae_experiments_change_only_the_networks(name):
     assert (config.data, config.train, config.paper_nll) == (hvae.data, hvae.train, paper_nll)
 
 
-XU_DENSE_BASES = {"dense_vae_standard": "vae_standard_static_mnist",
-                  "dense_vae_realnvp_posterior": "dense_vae_realnvp_posterior_static_mnist",
-                  "dense_vae_realnvp": "vae_realnvp_static_mnist"}
+XU_DENSE_BASES = {
+    "dense_vae_standard": "vae_standard_static_mnist",
+    "dense_vae_standard_realnvp20_posterior": "dense_vae_standard_realnvp20_posterior_static_mnist",
+    "dense_vae_realnvp20": "vae_realnvp20_static_mnist"}
 OTHER_DATASET_ROWS = {
     **{f"{stem}_dynamic_mnist": f"{stem}_static_mnist" for stem in (
         "vae_standard", "vae_vamp", "hvae_standard", "hvae_vamp", "convhvae_standard",
         "convhvae_vamp", "pixelhvae_standard", "pixelhvae_vamp")},
     **{f"{stem}_{suffix}": base for stem, base in XU_DENSE_BASES.items()
-       for suffix in ("mnist", "fashion_mnist")},
+       for suffix in ("dynamic_mnist", "fashion_mnist")},
 }
 
 
@@ -116,7 +117,7 @@ def test_the_posterior_experiment_changes_only_the_posterior():
     from zoo import posteriors
 
     base = experiments.get_experiment("vae_standard_static_mnist")
-    config = experiments.get_experiment("dense_vae_realnvp_posterior_static_mnist")
+    config = experiments.get_experiment("dense_vae_standard_realnvp20_posterior_static_mnist")
     assert config.model == dataclasses.replace(
         base.model, posterior="realnvp",
         posterior_config=posteriors.RealNVPPosteriorConfig(num_blocks=20, hidden_units=(256,)))
@@ -154,6 +155,33 @@ def test_prior_flag_overrides_any_experiment_with_that_priors_defaults():
     assert same.model.prior_config.pseudo_inputs_kind == "data"   # same prior: config kept
     with pytest.raises(KeyError, match="Known priors: maf, mog, realnvp, standard, vamp"):
         _resolve(["--experiment=vae_standard_static_mnist", "--prior=gauss"])
+
+
+
+def _prior_token(model):
+    config = model.prior_config
+    if model.prior == "vamp":
+        return "vamp_data" if config.pseudo_inputs_kind == "data" else "vamp"
+    depth = {"realnvp": "num_blocks", "maf": "num_steps"}.get(model.prior)
+    return model.prior + (str(getattr(config, depth)) if depth else "")
+
+
+def _posterior_token(model):
+    if model.posterior == "gaussian":
+        return ""
+    depth = {"realnvp": "num_blocks", "iaf": "num_steps"}[model.posterior]
+    return f"_{model.posterior}{getattr(model.posterior_config, depth)}_posterior"
+
+
+def test_every_name_states_its_prior_flows_and_dataset():
+    # {model}_{prior}[_{posterior}_posterior]_{dataset}, flows with their depth.
+    for row in experiments.ROWS:
+        config = row.config()
+        suffix = f"_{_prior_token(config.model)}{_posterior_token(config.model)}_{config.data.name}"
+        assert config.name.endswith(suffix) and len(config.name) > len(suffix), config.name
+        assert config.description.startswith(
+            f"{experiments.PAPERS[row.paper]}, {row.where}, {row.row}, "), config.name
+    assert len({row.name for row in experiments.ROWS}) == len(experiments.ROWS)
 
 
 if __name__ == "__main__":  # Bazel py_test entry point.

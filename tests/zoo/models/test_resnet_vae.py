@@ -21,7 +21,7 @@ def _model_of(experiment):
 
 
 def test_xu_et_als_resnet_vae_has_their_stacks():
-    model = _model_of("resnet_vae_realnvp_static_mnist")
+    model = _model_of("resnet_vae_realnvp50_static_mnist")
     assert isinstance(model, VAE) and isinstance(model.prior, RealNVPPrior)
     assert (model.encoder.channels, model.encoder.strides) == ((16, 32, 32, 64, 64),
                                                                (1, 2, 1, 2, 1))
@@ -33,8 +33,8 @@ def test_xu_et_als_resnet_vae_has_their_stacks():
 
 
 def test_xu_et_als_conv_vae_is_the_resnet_vae_without_residual_connections():
-    conv = _model_of("conv_vae_realnvp_static_mnist")
-    resnet = _model_of("resnet_vae_realnvp_static_mnist")
+    conv = _model_of("conv_vae_realnvp50_static_mnist")
+    resnet = _model_of("resnet_vae_realnvp50_static_mnist")
     for net in ("encoder", "decoder"):
         a, b = getattr(conv, net), getattr(resnet, net)
         assert (a.channels, a.strides) == (b.channels, b.strides)
@@ -43,21 +43,21 @@ def test_xu_et_als_conv_vae_is_the_resnet_vae_without_residual_connections():
 
 
 def test_vlae_is_the_elu_resnet_with_an_af_prior_and_a_small_pixelcnn():
-    model = _model_of("vlae_static_mnist")
+    model = _model_of("vlae_maf4_static_mnist")
     assert keras.activations.serialize(model.decoder.activation) == "elu"
     assert isinstance(model.prior, MAFPrior) and model.latent_shape == (64,)
     assert isinstance(model.likelihood, PixelCNNBernoulliLikelihood)
     assert model.likelihood.conditioning_channels == 4
     assert (model.likelihood.pixelcnn.num_layers, model.likelihood.pixelcnn.filters) == (6, 12)
-    config = experiments.get_experiment("vlae_static_mnist").train
+    config = experiments.get_experiment("vlae_maf4_static_mnist").train
     assert (config.optimizer, config.learning_rate, config.ema_momentum,
             config.free_bits_per_data_dim) == ("adamax", 2e-3, 0.998, 0.01)
-    af_vae = _model_of("af_vae_static_mnist")
+    af_vae = _model_of("af_vae_maf4_static_mnist")
     assert type(af_vae.likelihood).__name__ == "BernoulliLikelihood"
 
 
 def test_leds_resconv_has_three_strided_blocks_a_dense_layer_and_flows_on_both_sides():
-    model = _model_of("led_resconv_vae_static_mnist")
+    model = _model_of("led_resconv_vae_realnvp16_iaf16_posterior_static_mnist")
     assert (model.encoder.channels, model.encoder.strides) == ((16, 32, 32), (2, 2, 2))
     assert model.encoder.dense_units == (450,) and model.latent_shape == (32,)
     assert isinstance(model.posterior, FlowPosterior) and len(model.posterior.steps) == 16

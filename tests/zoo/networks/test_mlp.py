@@ -52,9 +52,9 @@ def test_lars_experiment_builds_the_tanh_mlp_vae_with_z_50():
 
 
 @pytest.mark.parametrize("name, prior_blocks, posterior_steps, paper_nll", [
-    ("led_mlp_vae_static_mnist", 0, 0, 90.78),
+    ("led_mlp_vae_standard_static_mnist", 0, 0, 90.78),
     ("led_mlp_vae_realnvp12_static_mnist", 12, 0, 86.59),
-    ("led_mlp_vae_iaf4_static_mnist", 0, 4, 88.89)])
+    ("led_mlp_vae_standard_iaf4_posterior_static_mnist", 0, 4, 88.89)])
 def test_led_experiments_build_the_relu_mlp_vae_with_their_flows(name, prior_blocks,
                                                                   posterior_steps, paper_nll):
     """Huang et al. (2017), Table 1: 2 x 200 ReLU, z = 50; NVP prior couplings of one hidden

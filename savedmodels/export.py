@@ -94,6 +94,25 @@ def _write_keras_model(model, path):
         model.optimizer = optimizer
 
 
+def _export_metadata(model, name, version, limits, metadata):
+    """`zoo_export.json`: the export's own record, then the caller's `metadata` over it."""
+    return {
+        "format_version": 1, "name": name, "version": version,
+        "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "tensorflow_version": tf.__version__, "keras_version": keras.__version__,
+        "serving_default": SERVING_DEFAULT,
+        "signatures": signature_docs(model, limits),
+        "limits": dataclasses.asdict(limits),
+        "model": {"class": type(model).__name__,
+                  "event_shape": list(model.event_shape),
+                  "latent_shape": list(model.latent_shape),
+                  "prior": type(model.prior).__name__,
+                  "likelihood": type(model.likelihood).__name__},
+        "keras_model": KERAS_MODEL,
+        **(metadata or {}),
+    }
+
+
 def export_model(model, export_base, name, version=None, metadata=None,
                  limits=ServingLimits()):
     """Exports `model` to `<export_base>/<name>/<version>/`; returns that path.
@@ -129,21 +148,7 @@ def export_model(model, export_base, name, version=None, metadata=None,
         _write_savedmodel(model, staging, limits)
         os.makedirs(os.path.join(staging, "assets.extra"), exist_ok=True)
         _write_keras_model(model, os.path.join(staging, KERAS_MODEL))
-        payload = {
-            "format_version": 1, "name": name, "version": version,
-            "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            "tensorflow_version": tf.__version__, "keras_version": keras.__version__,
-            "serving_default": SERVING_DEFAULT,
-            "signatures": signature_docs(model, limits),
-            "limits": dataclasses.asdict(limits),
-            "model": {"class": type(model).__name__,
-                      "event_shape": list(model.event_shape),
-                      "latent_shape": list(model.latent_shape),
-                      "prior": type(model.prior).__name__,
-                      "likelihood": type(model.likelihood).__name__},
-            "keras_model": KERAS_MODEL,
-            **(metadata or {}),
-        }
+        payload = _export_metadata(model, name, version, limits, metadata)
         with open(os.path.join(staging, METADATA), "w") as f:
             json.dump(payload, f, indent=2, sort_keys=True)
         # mkdtemp makes the folder private (0700); a server running as another

@@ -96,26 +96,9 @@ def train_ncp(config, base_workdir, workdir, data_dir=None, verbose=2, command=N
         "ncp": dataclasses.asdict(config), "base_workdir": base_workdir,
         "base_experiment": base_config.name, "data_dir": data_dir, "command": command})
 
-    start = time.time()
-    keras.utils.set_random_seed(config.seed)
-    groups = sorted(base.noise_contrastive_pairs(splits.valid[:1], seed=0))
-    classifiers = {g: ResidualMLP(config.classifier_units, config.classifier_blocks,
-                                  config.classifier_activation, name=f"classifier_{g}")
-                   for g in groups}
-    estimator = NoiseContrastiveEstimation(base, classifiers, seed=config.seed)
-    estimator.compile(optimizer=keras.optimizers.Adam(config.learning_rate), jit_compile=True)
-    stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
-                                            restore_best_weights=True)
-    history = estimator.fit(
-        pipelines.train_dataset(splits.train, config.batch_size, splits.spec.binarization,
-                                seed=config.seed),
-        steps_per_epoch=len(splits.train) // config.batch_size,
-        validation_data=pipelines.eval_dataset(splits.valid, config.batch_size),
-        epochs=config.epochs, verbose=verbose, callbacks=[
-            stopper, keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"))])
-    train_seconds = time.time() - start
-    validation = estimator.evaluate(pipelines.eval_dataset(splits.valid, config.batch_size),
-                                    verbose=0, return_dict=True)
+    classifiers, history, validation, train_seconds = _fit_classifiers(
+        base, splits, config, workdir, verbose)
+    groups = sorted(classifiers)
 
     model = base.with_noise_contrastive_prior(classifiers, num_proposals=config.num_proposals)
     log_normalizer = model.estimate_log_normalizer(
@@ -149,6 +132,37 @@ def train_ncp(config, base_workdir, workdir, data_dir=None, verbose=2, command=N
                                             log_normalizer["stderr"]))
     write_evaluation(workdir, results)
     return results
+
+
+def _fit_classifiers(base, splits, config, workdir, verbose):
+    """Trains one classifier per latent group of `base` (the NCE loss of Eq. 3), early-stopped
+    on the validation loss with the best weights kept.
+
+    Returns:
+        ({group: classifier}, the fit's `History`, the validation metrics of
+        the kept weights {"loss_<group>", "accuracy_<group>", ...}, seconds).
+    """
+    start = time.time()
+    keras.utils.set_random_seed(config.seed)
+    groups = sorted(base.noise_contrastive_pairs(splits.valid[:1], seed=0))
+    classifiers = {g: ResidualMLP(config.classifier_units, config.classifier_blocks,
+                                  config.classifier_activation, name=f"classifier_{g}")
+                   for g in groups}
+    estimator = NoiseContrastiveEstimation(base, classifiers, seed=config.seed)
+    estimator.compile(optimizer=keras.optimizers.Adam(config.learning_rate), jit_compile=True)
+    stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+                                            restore_best_weights=True)
+    history = estimator.fit(
+        pipelines.train_dataset(splits.train, config.batch_size, splits.spec.binarization,
+                                seed=config.seed),
+        steps_per_epoch=len(splits.train) // config.batch_size,
+        validation_data=pipelines.eval_dataset(splits.valid, config.batch_size),
+        epochs=config.epochs, verbose=verbose, callbacks=[
+            stopper, keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"))])
+    train_seconds = time.time() - start
+    validation = estimator.evaluate(pipelines.eval_dataset(splits.valid, config.batch_size),
+                                    verbose=0, return_dict=True)
+    return classifiers, history, validation, train_seconds
 
 
 def _compare_log_likelihoods(base, model, test_images, config, batch_size, log_z_stderr):

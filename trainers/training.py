@@ -145,42 +145,11 @@ def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
     checkpointer = zoo_callbacks.CheckpointAndEarlyStopping(
         checkpoint_dir, patience=train_cfg.patience, start_epoch=train_cfg.warmup_epochs,
         write_directory=os.path.join(write_dir, CHECKPOINTS))
-    state = checkpointer.state
-    initial_epoch = state["epoch"]
-    if state["checkpoint"]:
-        with strategy.scope():
-            model.optimizer.build(model.trainable_variables)
-            model.load_weights(os.path.join(checkpoint_dir, state["checkpoint"]))
-        print(f"Resuming from epoch {initial_epoch} ({state['checkpoint']}).")
-    elif model.initialization_examples:
-        with strategy.scope():
-            model.initialize_from_data(_initialization_batch(
-                splits, model.initialization_examples, train_cfg.seed))
-
+    initial_epoch = _restore_or_initialize(model, checkpointer, strategy, splits,
+                                           train_cfg.seed)
     start = time.time()
-    if initial_epoch < train_cfg.epochs and not state["stopped_early"]:
-        batch = config.data.batch_size
-        steps_per_epoch = len(splits.train) // batch
-        model.free_bits.assign(train_cfg.free_bits_per_group(splits.image_shape))
-        # With Polyak averaging, validation runs on the averaged weights (Keras swaps
-        # them in around every evaluation); the checkpointer saves them as best.keras.
-        ema = [keras.callbacks.SwapEMAWeights()] if train_cfg.ema_momentum else []
-        callbacks = ema + [
-            zoo_callbacks.KLWarmup(train_cfg.warmup_epochs, train_cfg.beta), checkpointer,
-            zoo_callbacks.NonFiniteGuard(train_cfg.max_consecutive_nonfinite, checkpointer),
-            keras.callbacks.TensorBoard(os.path.join(write_dir, "tensorboard"))]
-        if os.environ.get(FAULT_KILL_AT_STEP):
-            callbacks.append(zoo_callbacks.KillAtStep(int(os.environ[FAULT_KILL_AT_STEP]),
-                                                      steps_per_epoch))
-        model.fit(
-            _for_strategy(pipelines.train_dataset(
-                splits.train, batch, splits.spec.binarization, seed=train_cfg.seed,
-                initial_epoch=initial_epoch), strategy),
-            steps_per_epoch=steps_per_epoch,
-            validation_data=_for_strategy(pipelines.eval_dataset(splits.valid, batch), strategy),
-            initial_epoch=initial_epoch, epochs=train_cfg.epochs, verbose=verbose,
-            shuffle=False,  # The pipeline shuffles, reproducibly per epoch.
-            callbacks=callbacks)
+    if initial_epoch < train_cfg.epochs and not checkpointer.state["stopped_early"]:
+        _fit(model, config, strategy, splits, checkpointer, initial_epoch, write_dir, verbose)
     return {"epochs_trained": checkpointer.state["epoch"],
             "resumed_from_epoch": initial_epoch,
             "best_epoch": checkpointer.state["best_epoch"],
@@ -191,6 +160,49 @@ def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
             "weights_sha256": weights_digest(model),
             "replicas": strategy.num_replicas_in_sync,
             "train_seconds_this_run": time.time() - start}
+
+
+def _restore_or_initialize(model, checkpointer, strategy, splits, seed):
+    """Loads the checkpoint the checkpointer's state names, or initializes the model from data
+    (flow priors' actnorm, "data" pseudo-inputs); returns the epoch training starts from."""
+    state = checkpointer.state
+    if state["checkpoint"]:
+        with strategy.scope():
+            model.optimizer.build(model.trainable_variables)
+            model.load_weights(os.path.join(checkpointer.directory, state["checkpoint"]))
+        print(f"Resuming from epoch {state['epoch']} ({state['checkpoint']}).")
+    elif model.initialization_examples:
+        with strategy.scope():
+            model.initialize_from_data(_initialization_batch(
+                splits, model.initialization_examples, seed))
+    return state["epoch"]
+
+
+def _fit(model, config, strategy, splits, checkpointer, initial_epoch, write_dir, verbose):
+    """`model.fit` from `initial_epoch` to the schedule's end with the training callbacks."""
+    train_cfg = config.train
+    batch = config.data.batch_size
+    steps_per_epoch = len(splits.train) // batch
+    model.free_bits.assign(train_cfg.free_bits_per_group(splits.image_shape))
+    # With Polyak averaging, validation runs on the averaged weights (Keras swaps
+    # them in around every evaluation); the checkpointer saves them as best.keras.
+    ema = [keras.callbacks.SwapEMAWeights()] if train_cfg.ema_momentum else []
+    callbacks = ema + [
+        zoo_callbacks.KLWarmup(train_cfg.warmup_epochs, train_cfg.beta), checkpointer,
+        zoo_callbacks.NonFiniteGuard(train_cfg.max_consecutive_nonfinite, checkpointer),
+        keras.callbacks.TensorBoard(os.path.join(write_dir, "tensorboard"))]
+    if os.environ.get(FAULT_KILL_AT_STEP):
+        callbacks.append(zoo_callbacks.KillAtStep(int(os.environ[FAULT_KILL_AT_STEP]),
+                                                  steps_per_epoch))
+    model.fit(
+        _for_strategy(pipelines.train_dataset(
+            splits.train, batch, splits.spec.binarization, seed=train_cfg.seed,
+            initial_epoch=initial_epoch), strategy),
+        steps_per_epoch=steps_per_epoch,
+        validation_data=_for_strategy(pipelines.eval_dataset(splits.valid, batch), strategy),
+        initial_epoch=initial_epoch, epochs=train_cfg.epochs, verbose=verbose,
+        shuffle=False,  # The pipeline shuffles, reproducibly per epoch.
+        callbacks=callbacks)
 
 
 def weights_digest(model):

@@ -1,8 +1,11 @@
 """Every named experiment builds and trains one step on synthetic data of its dataset's shape.
 
 The widths are made tiny through the training program's own overrides
-(`--latent_dim`, `--hidden_units`); everything else is the experiment's:
-architecture, prior and its size, posterior, likelihood, optimizer.
+(`--latent_dim`, `--hidden_units`), and flows (prior and posterior) get 2
+blocks or steps and mixture priors 10 components: a step of a 50-block flow
+runs the same code as one of 2 blocks (the experiments' depths are checked in
+test_experiments.py). Everything else is the experiment's: architecture, prior,
+posterior, likelihood, optimizer.
 """
 
 import copy
@@ -29,13 +32,25 @@ def _resolve(argv):
 
 
 TINY_WIDTHS = dict(latent_dim=4, hidden_units=(16,))    # what the overrides below set
+TINY_SIZES = dict(num_blocks=2, num_steps=2, num_components=10)
+
+
+def _tiny_sizes(part_config):
+    """A prior's or posterior's config with the `TINY_SIZES` of the fields it has."""
+    fields = {f.name for f in dataclasses.fields(part_config)}
+    return dataclasses.replace(part_config, **{k: v for k, v in TINY_SIZES.items() if k in fields})
+
+
+def _tiny(model):
+    return dataclasses.replace(model, prior_config=_tiny_sizes(model.prior_config),
+                               posterior_config=_tiny_sizes(model.posterior_config))
 
 
 def _trained_setup(name):
-    """What one training step exercises: the model at the tiny widths, the data shape and the
+    """What one training step exercises: the model at the tiny sizes, the data shape and the
     optimizer."""
     config = experiments.get_experiment(name)
-    return (dataclasses.replace(config.model, **TINY_WIDTHS),
+    return (_tiny(dataclasses.replace(config.model, **TINY_WIDTHS)),
             datasets.DATASETS.get(config.data.name).image_shape, config.train.optimizer)
 
 
@@ -58,6 +73,7 @@ def test_every_experiment_has_a_representative_with_its_setup():
 @pytest.mark.parametrize("name", sorted(REPRESENTATIVES.values()))
 def test_the_experiment_trains_one_step(name):
     config = _resolve([f"--experiment={name}", "--latent_dim=4", "--hidden_units=16"])
+    config = dataclasses.replace(config, model=_tiny(config.model))
     assert config.model == _trained_setup(name)[0]
     assert config.model.architecture == experiments.get_experiment(name).model.architecture
     shape = datasets.DATASETS.get(config.data.name).image_shape

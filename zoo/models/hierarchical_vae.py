@@ -41,6 +41,7 @@ class HierarchicalVAE(VAE):
 
     PARTS = VAE.PARTS + ("bottom_encoder", "bottom_posterior", "conditional_prior_encoder",
                          "conditional_prior")
+    LATENT_GROUPS = ("z1", "z2")
 
     def __init__(self, encoder, posterior, bottom_encoder, bottom_posterior,
                  conditional_prior_encoder, conditional_prior, prior, decoder, likelihood,
@@ -84,6 +85,27 @@ class HierarchicalVAE(VAE):
         log_px_z = self.likelihood.log_prob(x, self.decoder([z1, z2]))
         return (log_px_z, {"z1": log_p1, "z2": prior_distribution.log_prob(z2)},
                 {"z1": log_q1, "z2": log_q2})
+
+    def posterior_moments(self, x, num_samples=100, seed=None):
+        """Mean and std of q(z2 | x) (exact) and of q(z1 | x) = E_q(z2|x) q(z1 | x, z2).
+
+        The z1 moments are Rao-Blackwellized over `num_samples` draws of z2:
+        mean = avg_s loc1(x, z2_s), var = avg_s (scale1^2 + loc1^2) - mean^2.
+
+        Returns:
+            {"z1": (mean, std), "z2": (mean, std)}, each `[batch, D]`.
+        """
+        seed = zoo_random.as_seed(seed, self.seed_generator)
+        x = tf.cast(x, self.compute_dtype)
+        features = self.encoder(x)
+        top = self.posterior.params(features)
+        z2, _ = self.posterior.sample_and_log_prob(features, num_samples,
+                                                   zoo_random.fold_in(seed, 0))
+        loc1, scale1 = self.bottom_posterior.params(self.bottom_encoder([x, z2]))
+        mean1 = tf.reduce_mean(loc1, axis=0)
+        second_moment = tf.reduce_mean(tf.square(scale1) + tf.square(loc1), axis=0)
+        std1 = tf.sqrt(tf.maximum(second_moment - tf.square(mean1), 0.0))
+        return {"z1": (mean1, std1), "z2": top}
 
     def _bottom_mean(self, z2):
         return self.conditional_prior.params(self.conditional_prior_encoder(z2))[0]

@@ -229,6 +229,26 @@ class VAE(NoiseContrastiveWiring, keras.Model):
         z, _ = self.posterior.sample_and_log_prob(features, 1, seed)
         return {"loc": loc, "scale": scale, "z": z[0]}
 
+    def posterior_moments(self, x, num_samples=100, seed=None):
+        """Mean and standard deviation of q(z | x) per latent group and unit.
+
+        Exact for a diagonal Gaussian posterior; for a flow posterior, the
+        mean and std of `num_samples` samples.
+
+        Args:
+            x: `[batch, *event_shape]`.
+            num_samples: posterior samples where the moments are not closed-form.
+            seed: None, an int or an int `[2]` tensor.
+
+        Returns:
+            {group: (mean, std)}: here {"z": ...}, each `[batch, D]`.
+        """
+        features = self.encoder(tf.cast(x, self.compute_dtype))
+        if getattr(self.posterior, "gaussian", True):
+            return {"z": self.posterior.params(features)}
+        z, _ = self.posterior.sample_and_log_prob(features, num_samples, seed)
+        return {"z": (tf.reduce_mean(z, axis=0), tf.math.reduce_std(z, axis=0))}
+
     def decode_features(self, z):
         """The likelihood's features (the decoder's output) at `z` `[batch, *latent_shape]`."""
         return self.decoder(z)
@@ -331,6 +351,8 @@ class VAE(NoiseContrastiveWiring, keras.Model):
 
     # The constructor arguments that are layers, serialized with the model.
     PARTS = ("encoder", "posterior", "prior", "decoder", "likelihood")
+    # The latent groups of `ElboTerms` and `posterior_moments`; the prior is over the last.
+    LATENT_GROUPS = ("z",)
 
     def get_config(self):
         config = super().get_config()

@@ -77,6 +77,12 @@ TEST_SETTINGS = {
         "size": "medium", "extra_deps": ["savedmodels_evaluate_export", "savedmodels", "trainers"]},
     "tests/savedmodels/test_results.py": {"size": "medium",
                                           "data": ["README.md", "docs/results.md"]},
+    "tests/trainers/test_analysis_page.py": {
+        "data": DOCS,
+    },
+    "tests/trainers/test_analyze.py": {  # the programs it runs
+        "size": "large", "tags": ["slow"], "extra_deps": ["trainers_train", "trainers_analyze"],
+    },
     "tests/trainers/test_export_program.py": {
         "size": "large", "tags": ["slow"],
         "extra_deps": ["trainers_train", "trainers_export", "savedmodels_evaluate_export"],

@@ -1,0 +1,88 @@
+"""`python -m trainers.analyze` on a workdir the training program wrote: numbers and figures."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.tiny_models import write_synthetic_mnist
+from trainers import analyze
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _run(module, *args):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def vamp_workdir(tmp_path_factory):
+    data_dir = write_synthetic_mnist(tmp_path_factory.mktemp("data"), train=100, valid=50,
+                                     test=30)
+    workdir = str(tmp_path_factory.mktemp("run") / "vamp")
+    trained = _run("trainers.train", "--experiment=vae_vamp_static_mnist", f"--data_dir={data_dir}",
+                   f"--workdir={workdir}", "--latent_dim=4", "--hidden_units=16",
+                   "--batch_size=50", "--epochs=2", "--eval_num_samples=8", "--verbose=0")
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    return workdir, data_dir
+
+
+def _png(path):
+    return tf.io.decode_png(tf.io.read_file(path)).numpy()
+
+
+def test_analyze_writes_the_analyses_and_figures_of_a_workdir(vamp_workdir, tmp_path):
+    workdir, data_dir = vamp_workdir
+    output = str(tmp_path / "analysis")
+    result = _run("trainers.analyze", f"--workdir={workdir}", f"--data_dir={data_dir}",
+                  f"--output_dir={output}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "active units z" in result.stdout
+    analysis = json.load(open(os.path.join(output, "analysis.json")))
+    assert analysis["num_examples"] == 30 and analysis["dataset"] == "static_mnist"
+    units = analysis["active_units"]["z"]
+    assert units["dims"] == 4 and units["count"] == sum(a > 0.01 for a in units["activity"])
+    rd = analysis["rate_distortion"]
+    assert rd["rate"] > 0 and rd["distortion"] > 0 and not rd["rate_closed_form"]
+    # The histogram is numpy's of the training program's per-image values, in the
+    # analysis's order of the test images.
+    saved = np.load(os.path.join(workdir, "test_log_likelihoods.npz"))
+    by_index = dict(zip(saved["index"].tolist(), saved["log_likelihood"]))
+    values = [by_index[i] for i in analyze.test_subset(30).tolist()]
+    counts, edges = np.histogram(values, bins=50)
+    histogram = analysis["test_log_likelihood"]["histogram"]
+    assert histogram["counts"] == counts.tolist()
+    np.testing.assert_allclose(histogram["edges"], edges)
+    assert analysis["test_log_likelihood"]["file"].endswith("test_log_likelihoods.npz")
+
+    sizes = {"samples.png": (8 * 28, 8 * 28), "reconstructions.png": (2 * 28, 16 * 28),
+             "interpolations.png": (6 * 28, 9 * 28), "pseudo_inputs.png": (8 * 28, 8 * 28),
+             "pseudo_input_samples.png": (6 * 28, 8 * 28)}
+    assert set(sizes) <= set(analysis["figures"])
+    assert "training_curves.png" in analysis["figures"]
+    for name in analysis["figures"]:
+        image = _png(os.path.join(output, name))
+        assert image.std() > 0, name                       # not a constant picture
+        if name in sizes:
+            assert image.shape[:2] == sizes[name], name
+
+
+def test_what_is_not_a_workdir_gets_one_line_and_nothing_is_written(tmp_path):
+    output = tmp_path / "analysis"
+    result = _run("trainers.analyze", f"--workdir={tmp_path}", f"--output_dir={output}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"trainers.analyze: {tmp_path} is not a training workdir (it has no config.json).")
+    assert not output.exists()
+    both = _run("trainers.analyze", f"--workdir={tmp_path}", "--pretrained=vae_vamp_static_mnist")
+    assert both.returncode == 2 and "exactly one of" in both.stderr
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    sys.exit(pytest.main([__file__, "-q"]))

@@ -22,18 +22,21 @@ from savedmodels.export import read_metadata
 __all__ = ["evaluate_export"]
 
 
-def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, batch_size=100):
+def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, batch_size=100,
+                    progress=None):
     """Test-set figures of an export, in nats per example.
 
     Args:
         num_examples: the test images `RandomState(0).permutation(N)[:num_examples]`,
             the subset the training evaluation uses (None: all, in order).
+        progress: a label to report progress under (`zoo.evaluation.progress`).
 
     Returns:
         A dict: test_log_likelihood, its stderr, test_elbo, num_samples,
         num_examples, seconds, samples_per_second, and the recorded metrics.
     """
     from zoo import datasets
+    from zoo.evaluation.progress import with_progress
 
     metadata = read_metadata(export_dir)
     dataset = metadata.get("dataset")
@@ -45,8 +48,9 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
     log_likelihood = tf.saved_model.load(export_dir).signatures["log_likelihood"]
     count = tf.constant(num_samples, tf.int32)
     start = time.time()
+    starts = range(0, len(test), batch_size)
     parts = [log_likelihood(x=tf.constant(test[i:i + batch_size], tf.float32), num_samples=count)
-             for i in range(0, len(test), batch_size)]
+             for i in with_progress(starts, progress, len(starts))]
     seconds = time.time() - start
     ll = np.concatenate([p["log_likelihood"].numpy() for p in parts])
     elbo = np.concatenate([p["elbo"].numpy() for p in parts])
@@ -65,7 +69,8 @@ def main(argv):
 
     values = flags.FLAGS
     results = evaluate_export(values.export_dir, values.data_dir, values.num_samples,
-                              values.num_examples, values.batch_size)
+                              values.num_examples, values.batch_size,
+                              progress=f"Test log-likelihood (S = {values.num_samples})")
     print(json.dumps(results, indent=2, sort_keys=True))
 
 

@@ -58,7 +58,8 @@ def showcase(registry, data_dir, output_dir, num_samples=1000, num_examples=1000
         log(f"[{index}/{len(names)}] {name} v{model.version}: evaluating on "
             f"{num_examples or 'all'} test images, {num_samples:,} importance samples ...")
         start = time.time()
-        figures = evaluate_export(model.path, data_dir, num_samples, num_examples or None)
+        figures = evaluate_export(model.path, data_dir, num_samples, num_examples or None,
+                                  progress=name)
         recorded = model.metrics
         paper_nll = model.metadata.get("paper_nll")
         # Grids: samples from the prior, and test images above their reconstructions.

@@ -123,13 +123,14 @@ def _test_log_likelihoods(model, images, indices, workdir, num_samples, batch_si
     import tensorflow as tf
 
     dataset = tf.data.Dataset.from_tensor_slices(images).batch(batch_size)
-    values = evaluation.log_likelihood_over_dataset(model, dataset, num_samples=num_samples,
-                                                    chunk_size=min(num_samples, 500), seed=seed)
+    values = evaluation.log_likelihood_over_dataset(
+        model, dataset, num_samples=num_samples, chunk_size=min(num_samples, 500), seed=seed,
+        progress=f"Test log-likelihoods (S = {num_samples})")
     return values, {"estimated_here": True, "num_samples": int(num_samples)}
 
 
 def analyze(source, test_images, output_dir, num_examples=None, ll_num_samples=1000,
-            batch_size=100, seed=0, log=print):
+            batch_size=100, seed=0):
     """Runs every analysis of `source` (see `load_source`); writes into `output_dir`.
 
     Args:
@@ -149,11 +150,10 @@ def analyze(source, test_images, output_dir, num_examples=None, ll_num_samples=1
     os.makedirs(output_dir, exist_ok=True)
     dataset = tf.data.Dataset.from_tensor_slices(images).batch(batch_size)
     started = time.time()
-    log(f"Posterior moments of {len(images)} test images ...")
-    moments = evaluation.posterior_moments_over_dataset(model, dataset, seed=seed)
-    log("Rate and distortion ...")
-    rate_distortion = evaluation.rate_and_distortion(model, dataset, seed=seed)
-    log("Test log-likelihoods ...")
+    moments = evaluation.posterior_moments_over_dataset(
+        model, dataset, seed=seed, progress=f"Posterior moments of {len(images)} test images")
+    rate_distortion = evaluation.rate_and_distortion(model, dataset, seed=seed,
+                                                     progress="Rate and distortion")
     log_likelihoods, ll_source = _test_log_likelihoods(
         model, images, indices, source["workdir"], ll_num_samples, batch_size, seed)
     counts, edges = np.histogram(log_likelihoods, bins=50)
@@ -181,7 +181,6 @@ def analyze(source, test_images, output_dir, num_examples=None, ll_num_samples=1
             "normalized_distance": _summary(pairs[group]["normalized_distance"]),
             "fraction_normalized_below_2": float(
                 np.mean(pairs[group]["normalized_distance"] < 2.0))}
-    log("Figures ...")
     from trainers import analysis_figures
 
     results["figures"] = analysis_figures.write_all(

@@ -1,5 +1,5 @@
 """Training callbacks: KL warm-up, checkpointing with early stopping that survives restarts,
-the non-finite-step guard, and fault injection for the kill-and-resume tests."""
+the non-finite-step guard, image summaries, and fault injection for the kill-and-resume tests."""
 
 import json
 import os
@@ -11,8 +11,8 @@ from absl import logging
 
 from zoo import files
 
-__all__ = ["CheckpointAndEarlyStopping", "KLWarmup", "KillAtStep", "NonFiniteGuard",
-           "NonFiniteTrainingError", "warmup_beta"]
+__all__ = ["CheckpointAndEarlyStopping", "ImageSummaries", "KLWarmup", "KillAtStep",
+           "NonFiniteGuard", "NonFiniteTrainingError", "warmup_beta"]
 
 
 def warmup_beta(epoch, warmup_epochs):
@@ -190,6 +190,37 @@ class NonFiniteGuard(keras.callbacks.Callback):
         if total > self._at_epoch_start:
             logging.warning("Epoch %d: skipped %d steps with a non-finite loss or gradient "
                             "(%d in this run).", epoch + 1, total - self._at_epoch_start, total)
+
+
+class ImageSummaries(keras.callbacks.Callback):
+    """At the end of training, writes two images to TensorBoard (`<log_dir>/images`):
+    "samples", a grid of 64 sample means, and "reconstructions", `images` above the
+    means of p(x | z) at their posterior means.
+
+    Args:
+        log_dir: the TensorBoard folder.
+        images: `[n, *event_shape]` validation images in [0, 1] (16 is a row).
+    """
+
+    def __init__(self, log_dir, images, seed=0):
+        super().__init__()
+        self.log_dir, self.images, self.seed = log_dir, np.asarray(images, np.float32), seed
+
+    def on_train_end(self, logs=None):
+        import tensorflow as tf
+
+        from zoo.images import image_grid
+
+        model = self.model
+        samples = model.sample(64, seed=tf.constant([self.seed, 0], tf.int64))["mean"]
+        group = model.LATENT_GROUPS[-1]
+        means = model.posterior_moments(self.images, seed=self.seed)[group][0]
+        pairs = np.concatenate([self.images, np.asarray(model.decode(means))])
+        step = int(model.optimizer.iterations.numpy())
+        with tf.summary.create_file_writer(os.path.join(self.log_dir, "images")).as_default():
+            for name, grid in (("samples", image_grid(np.asarray(samples), cols=8)),
+                               ("reconstructions", image_grid(pairs, cols=len(self.images)))):
+                tf.summary.image(name, grid[None], step=step)
 
 
 class KillAtStep(keras.callbacks.Callback):

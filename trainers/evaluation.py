@@ -15,7 +15,7 @@ PER_EXAMPLE_FILE = "test_log_likelihoods.npz"
 
 
 def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
-                      num_examples=None, seed=0):
+                      num_examples=None, seed=0, progress=False):
     """ELBO over the whole test set and IS log-likelihood over (a subset of) it.
 
     Args:
@@ -27,6 +27,7 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
         num_examples: log-likelihood on `RandomState(0).permutation(N)[:k]`
             (None: all N, in order).
         seed: seeds the posterior samples.
+        progress: report the progress of both passes (`zoo.evaluation.progress`).
 
     Returns:
         `(results, per_example)`: a JSON-ready dict, all values in nats per
@@ -37,7 +38,8 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
     """
     start = time.time()
     elbo = evaluation.elbo_over_dataset(
-        model, pipelines.eval_dataset(test_images, batch_size), seed=seed)
+        model, pipelines.eval_dataset(test_images, batch_size), seed=seed,
+        progress="Test ELBO" if progress else None)
     if num_examples is None or num_examples >= len(test_images):
         subset = np.arange(len(test_images))
     else:
@@ -45,7 +47,8 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
     images = test_images[subset]
     log_likelihood = evaluation.log_likelihood_over_dataset(
         model, pipelines.eval_dataset(images, batch_size), num_samples=num_samples,
-        chunk_size=chunk_size, seed=seed + 1)
+        chunk_size=chunk_size, seed=seed + 1,
+        progress=f"Test log-likelihood (S = {num_samples})" if progress else None)
     # The IS estimate and the single-sample ELBO of the same examples, per batch.
     elbo_subset = elbo["elbo"][subset]
     batch_gaps = [np.mean(log_likelihood[i:i + batch_size] - elbo_subset[i:i + batch_size])

@@ -121,7 +121,8 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1, command=None, 
     if not role.is_chief:
         strategies.barrier(strategy)   # Stay in the cluster while the chief evaluates.
         return dict(training, task=role.task)
-    results = evaluate_workdir(workdir, data_dir=data_dir, extra=training, splits=splits)
+    results = evaluate_workdir(workdir, data_dir=data_dir, extra=training, splits=splits,
+                               progress=verbose > 0)
     strategies.barrier(strategy)
     return results
 
@@ -190,7 +191,9 @@ def _fit(model, config, strategy, splits, checkpointer, initial_epoch, write_dir
     callbacks = ema + [
         zoo_callbacks.KLWarmup(train_cfg.warmup_epochs, train_cfg.beta), checkpointer,
         zoo_callbacks.NonFiniteGuard(train_cfg.max_consecutive_nonfinite, checkpointer),
-        keras.callbacks.TensorBoard(os.path.join(write_dir, "tensorboard"))]
+        keras.callbacks.TensorBoard(os.path.join(write_dir, "tensorboard")),
+        zoo_callbacks.ImageSummaries(os.path.join(write_dir, "tensorboard"), splits.valid[:16],
+                                     seed=train_cfg.seed)]
     if os.environ.get(FAULT_KILL_AT_STEP):
         callbacks.append(zoo_callbacks.KillAtStep(int(os.environ[FAULT_KILL_AT_STEP]),
                                                   steps_per_epoch))
@@ -243,13 +246,14 @@ def load_best_model(workdir):
 
 
 def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None,
-                     extra=None, splits=None):
+                     extra=None, splits=None, progress=False):
     """Evaluates `<workdir>/checkpoints/best.keras` on the test set; writes evaluation.json.
 
     Args:
         num_samples, num_examples: override the experiment's eval settings.
         extra: entries merged into the results (e.g. training statistics);
             otherwise those of an existing evaluation.json are kept.
+        progress: report the evaluation's progress (on stderr).
     """
     config, saved_data_dir = load_workdir_config(workdir)
     data_dir = data_dir or saved_data_dir
@@ -262,7 +266,7 @@ def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None
         num_samples=num_samples or train_cfg.eval_num_samples,
         chunk_size=train_cfg.eval_chunk_size,
         num_examples=num_examples if num_examples is not None else train_cfg.eval_num_examples,
-        seed=train_cfg.seed)
+        seed=train_cfg.seed, progress=progress)
     previous_path = os.path.join(workdir, "evaluation.json")
     if extra is None and os.path.exists(previous_path):
         with open(previous_path) as f:

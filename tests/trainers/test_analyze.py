@@ -73,6 +73,21 @@ def test_analyze_writes_the_analyses_and_figures_of_a_workdir(vamp_workdir, tmp_
             assert image.shape[:2] == sizes[name], name
 
 
+def test_training_ends_with_samples_and_reconstructions_in_tensorboard(vamp_workdir):
+    import glob
+
+    workdir, _ = vamp_workdir
+    images = {}
+    for path in glob.glob(os.path.join(workdir, "tensorboard", "images", "events.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                # An image summary's tensor: [width, height, PNG bytes...].
+                images[value.tag] = tf.io.decode_png(tf.make_ndarray(value.tensor)[2]).numpy()
+    assert images["samples"].shape == (8 * 28, 8 * 28, 1)
+    assert images["reconstructions"].shape == (2 * 28, 16 * 28, 1)
+    assert images["samples"].std() > 0 and images["reconstructions"].std() > 0
+
+
 def test_what_is_not_a_workdir_gets_one_line_and_nothing_is_written(tmp_path):
     output = tmp_path / "analysis"
     result = _run("trainers.analyze", f"--workdir={tmp_path}", f"--output_dir={output}")

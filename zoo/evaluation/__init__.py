@@ -3,16 +3,22 @@
 Nats per example unless stated.
 """
 
-from zoo.evaluation.dataset_evaluation import elbo_over_dataset, log_likelihood_over_dataset
+from zoo.evaluation.dataset_evaluation import (
+    batches_of,
+    elbo_over_dataset,
+    log_likelihood_over_dataset,
+)
 from zoo.evaluation.interpolation import interpolate, prior_log_density_along
 from zoo.evaluation.posterior_statistics import (
     active_units,
     closest_pairs,
     posterior_moments_over_dataset,
 )
+from zoo.evaluation.progress import Progress, with_progress
 from zoo.evaluation.rate_distortion import closed_form_rate_applies, rate_and_distortion
 from zoo.evaluation.units import nats_to_bits_per_dim
 
-__all__ = ["active_units", "closed_form_rate_applies", "closest_pairs", "elbo_over_dataset",
-           "interpolate", "log_likelihood_over_dataset", "nats_to_bits_per_dim",
-           "posterior_moments_over_dataset", "prior_log_density_along", "rate_and_distortion"]
+__all__ = ["Progress", "active_units", "batches_of", "closed_form_rate_applies", "closest_pairs",
+           "elbo_over_dataset", "interpolate", "log_likelihood_over_dataset",
+           "nats_to_bits_per_dim", "posterior_moments_over_dataset", "prior_log_density_along",
+           "rate_and_distortion", "with_progress"]

@@ -4,19 +4,24 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import random as zoo_random
+from zoo.evaluation.progress import with_progress
 
-__all__ = ["elbo_over_dataset", "log_likelihood_over_dataset"]
+__all__ = ["batches_of", "elbo_over_dataset", "log_likelihood_over_dataset"]
 
 
-def _batches(dataset):
-    for batch in dataset:
+def batches_of(dataset, progress=None):
+    """The `x` of each batch of `dataset` ((x,) and (x, y) batches give x), reporting
+    `zoo.evaluation.progress` under the label `progress` (None: silent)."""
+    cardinality = int(dataset.cardinality()) if hasattr(dataset, "cardinality") else -1
+    for batch in with_progress(dataset, progress, cardinality if cardinality >= 0 else None):
         yield batch[0] if isinstance(batch, (tuple, list)) else batch
 
 
-def elbo_over_dataset(model, dataset, num_samples=1, seed=0):
+def elbo_over_dataset(model, dataset, num_samples=1, seed=0, progress=None):
     """Per-example ELBO terms over a finite dataset of `x` batches.
 
-    Batch b uses the seed fold_in(seed, b), so results are reproducible.
+    Batch b uses the seed fold_in(seed, b), so results are reproducible;
+    `progress`: a label to report progress under (see `batches_of`).
 
     Returns:
         dict of numpy arrays `[num_examples]` in nats: "elbo", "log_px_z", "kl".
@@ -29,13 +34,15 @@ def elbo_over_dataset(model, dataset, num_samples=1, seed=0):
 
     base = zoo_random.as_seed(seed, None)
     parts = [step(x, zoo_random.fold_in(base, b))
-             for b, x in enumerate(_batches(dataset))]
+             for b, x in enumerate(batches_of(dataset, progress))]
     return {k: np.concatenate([p[k].numpy() for p in parts]) for k in parts[0]}
 
 
 def log_likelihood_over_dataset(model, dataset, num_samples=5000, chunk_size=500,
-                                seed=0):
+                                seed=0, progress=None):
     """Per-example importance-sampled log p(x) (`VAE.log_likelihood`) in nats.
+
+    `progress`: a label to report progress under (see `batches_of`).
 
     Returns:
         numpy array `[num_examples]`.
@@ -48,4 +55,4 @@ def log_likelihood_over_dataset(model, dataset, num_samples=5000, chunk_size=500
 
     base = zoo_random.as_seed(seed, None)
     return np.concatenate([step(x, zoo_random.fold_in(base, b)).numpy()
-                           for b, x in enumerate(_batches(dataset))])
+                           for b, x in enumerate(batches_of(dataset, progress))])

@@ -8,14 +8,16 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import random as zoo_random
+from zoo.evaluation.dataset_evaluation import batches_of
 
 __all__ = ["active_units", "closest_pairs", "posterior_moments_over_dataset"]
 
 
-def posterior_moments_over_dataset(model, dataset, num_samples=100, seed=0):
+def posterior_moments_over_dataset(model, dataset, num_samples=100, seed=0, progress=None):
     """`model.posterior_moments` over a finite dataset of `x` batches.
 
-    Batch b uses the seed fold_in(seed, b).
+    Batch b uses the seed fold_in(seed, b); `progress`: a label to report
+    progress under (see `zoo.evaluation.batches_of`).
 
     Returns:
         {group: {"mean": [N, D], "std": [N, D]}} as numpy arrays.
@@ -27,8 +29,7 @@ def posterior_moments_over_dataset(model, dataset, num_samples=100, seed=0):
 
     base = zoo_random.as_seed(seed, None)
     parts = []
-    for b, x in enumerate(dataset):
-        x = x[0] if isinstance(x, (tuple, list)) else x
+    for b, x in enumerate(batches_of(dataset, progress)):
         parts.append(step(x, zoo_random.fold_in(base, b)))
     return {group: {"mean": np.concatenate([p[group][0].numpy() for p in parts]),
                     "std": np.concatenate([p[group][1].numpy() for p in parts])}

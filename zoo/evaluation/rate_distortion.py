@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import random as zoo_random
+from zoo.evaluation.dataset_evaluation import batches_of
 from zoo.priors.standard_normal import StandardNormalPrior
 
 __all__ = ["closed_form_rate_applies", "rate_and_distortion"]
@@ -24,13 +25,14 @@ def closed_form_rate_applies(model):
             and isinstance(model.prior, StandardNormalPrior))
 
 
-def rate_and_distortion(model, dataset, num_samples=100, seed=0):
+def rate_and_distortion(model, dataset, num_samples=100, seed=0, progress=None):
     """Rate and distortion over a finite dataset of `x` batches.
 
     The rate is the closed-form KL where `closed_form_rate_applies`, else the
     Monte Carlo mean of log q(z|x) - log p(z) over `num_samples` posterior
     samples per example; the distortion is always Monte Carlo. Standard errors
-    are over the examples (they include the Monte Carlo noise).
+    are over the examples (they include the Monte Carlo noise). `progress`: a
+    label to report progress under (see `zoo.evaluation.batches_of`).
 
     Returns:
         {"rate", "rate_stderr", "distortion", "distortion_stderr": nats per
@@ -52,8 +54,7 @@ def rate_and_distortion(model, dataset, num_samples=100, seed=0):
 
     base = zoo_random.as_seed(seed, None)
     distortion, rates = [], {}
-    for b, x in enumerate(dataset):
-        x = x[0] if isinstance(x, (tuple, list)) else x
+    for b, x in enumerate(batches_of(dataset, progress)):
         d, kl = step(x, zoo_random.fold_in(base, b))
         distortion.append(d.numpy())
         for group, value in kl.items():

@@ -29,14 +29,14 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
     Args:
         num_examples: the test images `RandomState(0).permutation(N)[:num_examples]`,
             the subset the training evaluation uses (None: all, in order).
-        progress: a label to report progress under (`zoo.evaluation.progress`).
+        progress: a label to report progress under (`zoo.progress`).
 
     Returns:
         A dict: test_log_likelihood, its stderr, test_elbo, num_samples,
         num_examples, seconds, samples_per_second, and the recorded metrics.
     """
     from zoo import datasets
-    from zoo.evaluation.progress import with_progress
+    from zoo.progress import with_progress
 
     metadata = read_metadata(export_dir)
     dataset = metadata.get("dataset")

@@ -27,7 +27,7 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
         num_examples: log-likelihood on `RandomState(0).permutation(N)[:k]`
             (None: all N, in order).
         seed: seeds the posterior samples.
-        progress: report the progress of both passes (`zoo.evaluation.progress`).
+        progress: report the progress of both passes (`zoo.progress`).
 
     Returns:
         `(results, per_example)`: a JSON-ready dict, all values in nats per

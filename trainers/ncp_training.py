@@ -103,7 +103,8 @@ def train_ncp(config, base_workdir, workdir, data_dir=None, verbose=2, command=N
     model = base.with_noise_contrastive_prior(classifiers, num_proposals=config.num_proposals)
     log_normalizer = model.estimate_log_normalizer(
         config.log_normalizer_samples, config.log_normalizer_chunk_size,
-        seed=tf.constant([config.seed, 2], tf.int64))
+        seed=tf.constant([config.seed, 2], tf.int64),
+        progress=f"log Z ({config.log_normalizer_samples:,} samples)" if verbose else None)
     sir = model.prior.sample_sir(config.sir_samples, seed=tf.constant([config.seed, 3], tf.int64))
     ess = sir["effective_sample_size"].numpy()
     _save_model(model, workdir)
@@ -129,7 +130,7 @@ def train_ncp(config, base_workdir, workdir, data_dir=None, verbose=2, command=N
     }
     results.update(_compare_log_likelihoods(base, model, splits.test, config,
                                             base_config.data.batch_size,
-                                            log_normalizer["stderr"]))
+                                            log_normalizer["stderr"], progress=verbose > 0))
     write_evaluation(workdir, results)
     return results
 
@@ -165,7 +166,8 @@ def _fit_classifiers(base, splits, config, workdir, verbose):
     return classifiers, history, validation, train_seconds
 
 
-def _compare_log_likelihoods(base, model, test_images, config, batch_size, log_z_stderr):
+def _compare_log_likelihoods(base, model, test_images, config, batch_size, log_z_stderr,
+                             progress=False):
     """IS log-likelihoods of the base VAE and the NCP-VAE from the same posterior samples.
 
     Both use the same seeds, so q's samples are shared and the per-example
@@ -177,11 +179,13 @@ def _compare_log_likelihoods(base, model, test_images, config, batch_size, log_z
     subset = (np.arange(len(test_images)) if num_examples >= len(test_images) else
               np.random.RandomState(0).permutation(len(test_images))[:num_examples])
     images = test_images[subset]
-    estimate = lambda m: evaluation.log_likelihood_over_dataset(
+    estimate = lambda m, label: evaluation.log_likelihood_over_dataset(
         m, pipelines.eval_dataset(images, batch_size), num_samples=config.eval_num_samples,
-        chunk_size=config.eval_chunk_size, seed=config.seed + 1)
+        chunk_size=config.eval_chunk_size, seed=config.seed + 1,
+        progress=f"{label} test log-likelihood (S = {config.eval_num_samples})" if progress
+        else None)
     start = time.time()
-    base_ll, ncp_ll = estimate(base), estimate(model)
+    base_ll, ncp_ll = estimate(base, "Base VAE's"), estimate(model, "NCP-VAE's")
     stderr = lambda a: float(np.std(a) / np.sqrt(len(a)))
     gain = ncp_ll - base_ll
     return {

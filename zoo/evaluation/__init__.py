@@ -14,9 +14,9 @@ from zoo.evaluation.posterior_statistics import (
     closest_pairs,
     posterior_moments_over_dataset,
 )
-from zoo.evaluation.progress import Progress, with_progress
 from zoo.evaluation.rate_distortion import closed_form_rate_applies, rate_and_distortion
 from zoo.evaluation.units import nats_to_bits_per_dim
+from zoo.progress import Progress, with_progress
 
 __all__ = ["Progress", "active_units", "batches_of", "closed_form_rate_applies", "closest_pairs",
            "elbo_over_dataset", "interpolate", "log_likelihood_over_dataset",

@@ -4,14 +4,14 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import random as zoo_random
-from zoo.evaluation.progress import with_progress
+from zoo.progress import with_progress
 
 __all__ = ["batches_of", "elbo_over_dataset", "log_likelihood_over_dataset"]
 
 
 def batches_of(dataset, progress=None):
     """The `x` of each batch of `dataset` ((x,) and (x, y) batches give x), reporting
-    `zoo.evaluation.progress` under the label `progress` (None: silent)."""
+    `zoo.progress` under the label `progress` (None: silent)."""
     cardinality = int(dataset.cardinality()) if hasattr(dataset, "cardinality") else -1
     for batch in with_progress(dataset, progress, cardinality if cardinality >= 0 else None):
         yield batch[0] if isinstance(batch, (tuple, list)) else batch

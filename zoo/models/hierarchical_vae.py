@@ -162,8 +162,12 @@ class HierarchicalVAE(VAE):
                 proposal_chunk_size=proposal_chunk_size, seed=self.conditional_prior.seed,
                 name="conditional_prior"))
 
-    def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None):
-        """log Z = log E[r(z2) r(z1 | z2)] over z2 ~ p(z2), z1 ~ p(z1 | z2), stored in the prior."""
+    def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None,
+                                progress=None):
+        """log Z = log E[r(z2) r(z1 | z2)] over z2 ~ p(z2), z1 ~ p(z1 | z2), stored in the prior.
+
+        `progress`: a label to report the chunks' progress under (`zoo.progress`).
+        """
         conditional = self.conditional_prior
 
         def bottom_log_ratio(z2, seed):
@@ -172,4 +176,5 @@ class HierarchicalVAE(VAE):
             return conditional.log_ratio(z1[0], context)
 
         return self.prior.estimate_log_normalizer(num_samples, chunk_size, seed,
-                                                  extra_log_ratio=bottom_log_ratio)
+                                                  extra_log_ratio=bottom_log_ratio,
+                                                  progress=progress)

@@ -50,9 +50,12 @@ class NoiseContrastiveWiring:
         return self._frozen_with_parts(
             prior=NoiseContrastivePrior(self.prior, classifiers["z"], **options))
 
-    def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None):
-        """Estimates and stores the NCP's log Z (see `NoiseContrastivePrior`)."""
-        return self.prior.estimate_log_normalizer(num_samples, chunk_size, seed)
+    def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None,
+                                progress=None):
+        """Estimates and stores the NCP's log Z (see `NoiseContrastivePrior`); `progress`: a
+        label to report the chunks' progress under (`zoo.progress`)."""
+        return self.prior.estimate_log_normalizer(num_samples, chunk_size, seed,
+                                                  progress=progress)
 
     def _frozen_with_parts(self, **replacements):
         """`with_parts`, with `trainable` False (saved with it: a loaded copy is frozen too)."""

@@ -10,6 +10,7 @@ from zoo import random as zoo_random
 from zoo.building import ensure_built
 from zoo.numerics import accumulate_logsumexp
 from zoo.priors.prior import Prior
+from zoo.progress import with_progress
 
 __all__ = ["SAMPLERS", "NoiseContrastivePrior", "gumbel_max_resample", "log_normalizer_statistics"]
 
@@ -141,7 +142,7 @@ class NoiseContrastivePrior(Prior):
     # ------------------------------------------------------------- normalizer
 
     def estimate_log_normalizer(self, num_samples=1_000_000, chunk_size=10_000, seed=None,
-                                extra_log_ratio=None):
+                                extra_log_ratio=None, progress=None):
         """Estimates log Z = log E_p[r(z)] from `num_samples` base samples and stores it.
 
             Z_hat = (1/M) sum_m r(z_m),  z_m ~ p(z)
@@ -157,6 +158,7 @@ class NoiseContrastivePrior(Prior):
             extra_log_ratio: for hierarchical NCPs, a function (z, seed) ->
                 `[n]` log ratios of the groups below z, drawn from their base
                 conditionals given z (Z is then E_p[prod_k r_k]).
+            progress: a label to report the chunks' progress under (`zoo.progress`).
 
         Returns:
             {"log_normalizer", "stderr", "num_samples", "effective_sample_size"}.
@@ -173,7 +175,8 @@ class NoiseContrastivePrior(Prior):
                 lambda n, s: self._chunk_log_ratios(n, s, extra_log_ratio))
         sums = [-math.inf, -math.inf]   # logsumexp of log r and of 2 log r
         done = 0
-        for i in range(math.ceil(num_samples / chunk_size)):
+        num_chunks = math.ceil(num_samples / chunk_size)
+        for i in with_progress(range(num_chunks), progress, num_chunks, units="chunks"):
             n = min(chunk_size, num_samples - done)
             log_r = tf.cast(chunk_log_ratios(tf.constant(n), zoo_random.fold_in(seed, i)),
                             tf.float64)   # float64: sums over a million samples

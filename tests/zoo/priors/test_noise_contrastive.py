@@ -192,11 +192,13 @@ def test_gumbel_max_resampling_picks_in_proportion_to_the_weights_across_chunks(
                                rtol=1e-6)
 
 
-def test_constant_ratio_gives_full_effective_sample_size_and_exact_z():
+def test_constant_ratio_gives_full_effective_sample_size_and_exact_z(capsys):
     prior = ncp(LinearLogRatio(a=(0.0, 0.0), c=-0.7))
-    assert prior.estimate_log_normalizer(1000, 300, seed=0) == {
+    assert prior.estimate_log_normalizer(1000, 300, seed=0, progress="log Z") == {
         "log_normalizer": pytest.approx(-0.7, abs=1e-6), "stderr": pytest.approx(0, abs=1e-3),
         "num_samples": 1000, "effective_sample_size": pytest.approx(1000, rel=1e-4)}
+    lines = capsys.readouterr().err.splitlines()   # 4 chunks: the first and the last reported
+    assert lines[0].startswith("log Z: 1/4 chunks") and lines[-1].startswith("log Z: 4/4 chunks")
     ess = prior.sample_sir(4, num_proposals=250, chunk_size=100, seed=0)
     np.testing.assert_allclose(ess["effective_sample_size"], 250, rtol=1e-4)
 

@@ -80,6 +80,9 @@ TEST_SETTINGS = {
     "tests/trainers/test_analysis_page.py": {
         "data": DOCS,
     },
+    "tests/trainers/test_rd_sweep.py": {  # the programs it runs
+        "size": "large", "tags": ["slow"], "extra_deps": ["trainers_rd_sweep", "trainers_train"],
+    },
     "tests/trainers/test_analyze.py": {  # the programs it runs
         "size": "large", "tags": ["slow"], "extra_deps": ["trainers_train", "trainers_analyze"],
     },

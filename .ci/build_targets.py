@@ -83,6 +83,9 @@ TEST_SETTINGS = {
     "tests/trainers/test_rd_sweep.py": {  # the programs it runs
         "size": "large", "tags": ["slow"], "extra_deps": ["trainers_rd_sweep", "trainers_train"],
     },
+    "tests/trainers/test_workdir_lock.py": {  # the programs it runs
+        "size": "large", "extra_deps": ["trainers_train", "trainers_export"],
+    },
     "tests/trainers/test_analyze.py": {  # the programs it runs
         "size": "large", "tags": ["slow"], "extra_deps": ["trainers_train", "trainers_analyze"],
     },

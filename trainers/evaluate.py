@@ -7,7 +7,8 @@ import json
 
 from absl import app, flags
 
-from trainers import training
+from trainers import cli, training
+from trainers.workdir_lock import workdir_lock
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A workdir written by trainers.train.", required=True)
@@ -17,11 +18,13 @@ flags.DEFINE_integer("num_examples", None,
                      "Test images for the log-likelihood (default: the experiment's).")
 
 
+@cli.user_errors_in_one_line("trainers.evaluate")
 def main(argv):
     del argv
-    results = training.evaluate_workdir(FLAGS.workdir, data_dir=FLAGS.data_dir,
-                                        num_samples=FLAGS.num_samples,
-                                        num_examples=FLAGS.num_examples, progress=True)
+    with workdir_lock(FLAGS.workdir, "trainers.evaluate", create=False):
+        results = training.evaluate_workdir(FLAGS.workdir, data_dir=FLAGS.data_dir,
+                                            num_samples=FLAGS.num_samples,
+                                            num_examples=FLAGS.num_examples, progress=True)
     print(json.dumps(results, indent=2, sort_keys=True))
 
 

@@ -17,7 +17,8 @@ import os
 
 from savedmodels.export import export_model
 from savedmodels.signatures import ServingLimits
-from trainers import callbacks, ncp_training, training
+from trainers import callbacks, cli, ncp_training, training
+from trainers.workdir_lock import workdir_lock
 
 __all__ = ["export_workdir", "workdir_metadata"]
 
@@ -107,15 +108,17 @@ def export_workdir(workdir, export_base, name, version=None, training_command=No
         extra_metadata: a JSON-serializable dict merged into the metadata
             (e.g. `trainers.reproduce`'s commit, CPU and wall time).
     """
-    if ncp_training.is_ncp_workdir(workdir):
-        model = ncp_training.load_ncp_model(workdir)
-    else:
-        model, _ = training.load_best_model(workdir)
-    metadata = workdir_metadata(workdir, training_command)
+    with workdir_lock(workdir, "trainers.export", create=False):   # no training writes it meanwhile
+        if ncp_training.is_ncp_workdir(workdir):
+            model = ncp_training.load_ncp_model(workdir)
+        else:
+            model, _ = training.load_best_model(workdir)
+        metadata = workdir_metadata(workdir, training_command)
     return export_model(model, export_base, name, version,
                         metadata={**metadata, **(extra_metadata or {})}, limits=limits)
 
 
+@cli.user_errors_in_one_line("trainers.export")
 def main(argv):
     del argv
     from absl import flags

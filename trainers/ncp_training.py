@@ -16,6 +16,7 @@ import tensorflow as tf
 from trainers import pipelines
 from trainers.evaluation import write_evaluation
 from trainers.training import load_best_model, load_workdir_config
+from trainers.workdir_lock import workdir_lock
 from zoo import datasets, evaluation, files
 from zoo.models import NoiseContrastiveEstimation
 from zoo.models.noise_contrastive_estimation import jensen_shannon_estimate
@@ -81,12 +82,21 @@ def is_ncp_workdir(workdir):
 
 
 def train_ncp(config, base_workdir, workdir, data_dir=None, verbose=2, command=None):
-    """Runs stage 2 on the best model of `base_workdir`; writes into `workdir`.
+    """Runs stage 2 on the best model of `base_workdir`; writes into `workdir`, holding its
+    lock (`trainers.workdir_lock`).
 
     Returns:
         The evaluation dict also written to `<workdir>/evaluation.json`.
     """
+    # A base that is not a training workdir is refused before anything is written.
     base_config, saved_data_dir = load_workdir_config(base_workdir)
+    with workdir_lock(workdir, "trainers.train_ncp"):
+        return _train_ncp(config, base_workdir, base_config, saved_data_dir, workdir, data_dir,
+                          verbose, command)
+
+
+def _train_ncp(config, base_workdir, base_config, saved_data_dir, workdir, data_dir, verbose,
+               command):
     data_dir = data_dir or saved_data_dir
     base, _ = load_best_model(base_workdir)
     splits = datasets.load_splits(base_config.data.name, data_dir,

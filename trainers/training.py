@@ -10,6 +10,7 @@ Workdir layout (written by the chief only; see `trainers/strategies.py`):
     evaluation.json              test metrics of the best model
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -27,6 +28,7 @@ from trainers import callbacks as zoo_callbacks
 from trainers import optimizers, pipelines, strategies
 from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation, write_per_example
+from trainers.workdir_lock import workdir_lock
 from zoo import datasets, files
 from zoo.models import build_model
 
@@ -95,7 +97,7 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1, command=None, 
     (XLA cannot compile a step whose variables live on several devices). Only
     the chief writes the workdir and evaluates; another worker trains, writing
     its copies to a temporary folder it then deletes, and returns its training
-    statistics.
+    statistics. The chief holds the workdir's lock (`trainers.workdir_lock`) throughout.
 
     Returns:
         The evaluation dict also written to `<workdir>/evaluation.json` (a
@@ -103,6 +105,14 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1, command=None, 
     """
     strategy = strategy or tf.distribute.get_strategy()
     role = strategies.worker_role(strategy)
+    # One writer per workdir: the chief holds it (other workers write temporary folders).
+    lock = (workdir_lock(workdir, "trainers.train") if role.is_chief
+            else contextlib.nullcontext())
+    with lock:
+        return _train_and_evaluate(config, workdir, data_dir, verbose, command, strategy, role)
+
+
+def _train_and_evaluate(config, workdir, data_dir, verbose, command, strategy, role):
     checkpoint_dir = os.path.join(workdir, CHECKPOINTS)
     if role.is_chief:
         os.makedirs(checkpoint_dir, exist_ok=True)

@@ -46,8 +46,9 @@ def test_train_ncp_writes_model_and_evaluation_then_grids(base_workdir, tmp_path
          "--num_proposals=40", "--sir_samples=10", "--eval_num_samples=20",
          "--eval_num_examples=30", "--verbose=0")
 
-    assert sorted(os.listdir(workdir)) == ["config.json", "evaluation.json", "model.keras",
-                                           "tensorboard"]
+    assert sorted(os.listdir(workdir)) == [".lock", "config.json", "evaluation.json",
+                                           "model.keras", "tensorboard"]
+    assert open(os.path.join(workdir, ".lock")).read() == ""   # released
     config = json.load(open(os.path.join(workdir, "config.json")))
     assert config["base_workdir"] == base_workdir
     assert config["base_experiment"] == "vae_standard_static_mnist"

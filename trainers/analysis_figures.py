@@ -66,20 +66,19 @@ def training_curves(workdir):
 
 
 def _curves_figure(output_dir, workdir):
-    curves = training_curves(workdir)
+    curves = {split: tags for split, tags in training_curves(workdir).items()
+              if "epoch_elbo" in tags}    # an NCP folder's logs are its classifier's
     if not curves:
         return None
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6, 3.5))
     for split, tags in curves.items():
-        if "epoch_elbo" in tags:
-            epochs, values = tags["epoch_elbo"]
-            axis.plot(epochs + 1, values, label=split)
+        epochs, values = tags["epoch_elbo"]
+        axis.plot(epochs + 1, values, label=split)
     axis.set_xlabel("epoch")
     axis.set_ylabel("ELBO (nats)")
     axis.legend()
-    low = min(np.percentile(tags["epoch_elbo"][1], 5) for tags in curves.values()
-              if "epoch_elbo" in tags)
+    low = min(np.percentile(tags["epoch_elbo"][1], 5) for tags in curves.values())
     axis.set_ylim(bottom=low)
     _save(figure, os.path.join(output_dir, "training_curves.png"))
     return "training_curves.png"

@@ -88,6 +88,20 @@ def test_training_ends_with_samples_and_reconstructions_in_tensorboard(vamp_work
     assert images["samples"].std() > 0 and images["reconstructions"].std() > 0
 
 
+def test_training_curves_need_elbo_logs(tmp_path):
+    # An NCP folder's TensorBoard logs are its classifier's: no ELBO curve, no figure.
+    from trainers import analysis_figures
+
+    for split in ("train", "validation"):
+        with tf.summary.create_file_writer(str(tmp_path / "tensorboard" / split)).as_default():
+            for step in range(3):
+                tf.summary.scalar("epoch_loss", 0.5 - 0.1 * step, step=step)
+    curves = analysis_figures.training_curves(str(tmp_path))
+    np.testing.assert_allclose(curves["train"]["epoch_loss"][1], [0.5, 0.4, 0.3], rtol=1e-6)
+    assert analysis_figures._curves_figure(str(tmp_path), str(tmp_path)) is None
+    assert not (tmp_path / "training_curves.png").exists()
+
+
 def test_what_is_not_a_workdir_gets_one_line_and_nothing_is_written(tmp_path):
     output = tmp_path / "analysis"
     result = _run("trainers.analyze", f"--workdir={tmp_path}", f"--output_dir={output}")

@@ -1,5 +1,10 @@
-"""Models (`VAE`, `HierarchicalVAE`) and the builders of the named architectures."""
+"""Models (`VAE`, `HierarchicalVAE`) and the builders of the named architectures.
 
+Importing it registers every zoo layer class for `.keras` loading, the networks
+included (a shipped NCP-VAE's classifier is a `ResidualMLP` no builder uses).
+"""
+
+from zoo import networks  # noqa: F401  (registers the network classes)
 from zoo.models.elbo_terms import ElboTerms
 from zoo.models.gated_conv_hvae import build_gated_conv_hvae
 from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae

@@ -39,9 +39,11 @@ TEST_SETTINGS = {
         "extra_deps": ["trainers_compare", "trainers_evaluate", "trainers_train"],  # subprocesses
     },
     "tests/zoo/models/test_vae.py": {"size": "medium"},
-    # About 50 s alone: the small class's 60 s is too close (both timed out beside a training).
+    # 30-50 s alone: the small class's 60 s is too close (they timed out beside a training).
     "tests/zoo/models/test_hierarchical_vae.py": {"size": "medium"},
     "tests/zoo/models/test_resnet_vae.py": {"size": "medium"},
+    "tests/trainers/test_nonfinite.py": {"size": "medium"},
+    "tests/zoo/priors/test_prior_densities.py": {"size": "medium"},
     "tests/zoo/models/test_vae_priors.py": {"size": "medium"},
     "tests/trainers/test_distributed.py": {  # deps of its subprocesses
         "size": "large", "extra_deps": ["tests_tiny_models", "trainers_train"],

@@ -43,8 +43,7 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
     if dataset is None:
         raise ValueError(f"{export_dir} records no dataset; it was not exported from a workdir.")
     test = datasets.load_splits(dataset, data_dir).test
-    if num_examples is not None and num_examples < len(test):
-        test = test[np.random.RandomState(0).permutation(len(test))[:num_examples]]
+    test = test[datasets.test_subset(len(test), num_examples)]
     log_likelihood = tf.saved_model.load(export_dir).signatures["log_likelihood"]
     count = tf.constant(num_samples, tf.int32)
     start = time.time()

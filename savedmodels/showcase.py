@@ -69,7 +69,7 @@ def showcase(registry, data_dir, output_dir, num_samples=1000, num_examples=1000
                                              seed=tf.constant(0, tf.int64))["mean"]
         write_png(os.path.join(folder, "samples.png"), image_grid(samples, cols=8))
         test = datasets.load_splits(model.metadata["dataset"], data_dir).test
-        images = test[np.random.RandomState(0).permutation(len(test))[:16]]
+        images = test[datasets.random_test_order(len(test))[:16]]
         z = model.signatures["encode"](x=tf.constant(images))["z"]
         decoded = model.signatures["decode"](z=z)["mean"].numpy()
         pairs = np.concatenate([images[:8], decoded[:8], images[8:], decoded[8:]])

@@ -32,6 +32,8 @@ import time
 
 import numpy as np
 
+from zoo import datasets
+
 __all__ = ["AnalysisError", "analyze", "load_source", "test_subset"]
 
 
@@ -100,13 +102,9 @@ def _summary(values):
 
 
 def test_subset(num_test, num_examples=None):
-    """The test indices analyzed: `RandomState(0).permutation(num_test)[:num_examples]`.
-
-    A random order, as the training program's evaluation subsets: some test
-    sets are sorted by class (static MNIST's starts with its zeros).
-    """
-    order = np.random.RandomState(0).permutation(num_test)
-    return order if num_examples is None else order[:num_examples]
+    """The test indices analyzed `[k]`: the first `num_examples` (default: all) of
+    `zoo.datasets.random_test_order`, so that the figures' first images are of mixed classes."""
+    return datasets.random_test_order(num_test)[:num_examples]
 
 
 def _test_log_likelihoods(model, images, indices, workdir, num_samples, batch_size, seed):
@@ -197,7 +195,6 @@ def main(argv):
     del argv
     from absl import flags
 
-    from zoo import datasets
 
     values = flags.FLAGS
     try:

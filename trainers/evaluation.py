@@ -6,7 +6,7 @@ import time
 import numpy as np
 
 from trainers import pipelines
-from zoo import evaluation, files
+from zoo import datasets, evaluation, files
 
 __all__ = ["PER_EXAMPLE_FILE", "evaluate_test_set", "write_evaluation", "write_per_example"]
 
@@ -40,10 +40,7 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
     elbo = evaluation.elbo_over_dataset(
         model, pipelines.eval_dataset(test_images, batch_size), seed=seed,
         progress="Test ELBO" if progress else None)
-    if num_examples is None or num_examples >= len(test_images):
-        subset = np.arange(len(test_images))
-    else:
-        subset = np.random.RandomState(0).permutation(len(test_images))[:num_examples]
+    subset = datasets.test_subset(len(test_images), num_examples)
     images = test_images[subset]
     log_likelihood = evaluation.log_likelihood_over_dataset(
         model, pipelines.eval_dataset(images, batch_size), num_samples=num_samples,
@@ -61,9 +58,9 @@ def evaluate_test_set(model, test_images, batch_size, num_samples, chunk_size,
         "test_nll_bits_per_dim": float(evaluation.nats_to_bits_per_dim(-ll, num_dims)),
         "log_likelihood_num_samples": int(num_samples),
         "log_likelihood_num_examples": int(len(images)),
-        "log_likelihood_examples": ("all" if len(images) == len(test_images) else
-                                    f"np.random.RandomState(0).permutation({len(test_images)})"
-                                    f"[:{len(images)}]"),
+        "log_likelihood_examples": "all" if len(images) == len(test_images) else (
+            datasets.TEST_SUBSET_RULE.replace("(N)", f"({len(test_images)})")
+            .replace("[:k]", f"[:{len(images)}]")),
         "test_elbo": float(np.mean(elbo["elbo"])),
         "test_reconstruction": float(np.mean(elbo["log_px_z"])),
         "test_kl": float(np.mean(elbo["kl"])),

@@ -186,8 +186,7 @@ def _compare_log_likelihoods(base, model, test_images, config, batch_size, log_z
     common to all examples and is added in quadrature.
     """
     num_examples = config.eval_num_examples or len(test_images)
-    subset = (np.arange(len(test_images)) if num_examples >= len(test_images) else
-              np.random.RandomState(0).permutation(len(test_images))[:num_examples])
+    subset = datasets.test_subset(len(test_images), num_examples)
     images = test_images[subset]
     estimate = lambda m, label: evaluation.log_likelihood_over_dataset(
         m, pipelines.eval_dataset(images, batch_size), num_samples=config.eval_num_samples,

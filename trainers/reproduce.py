@@ -24,6 +24,7 @@ import time
 from absl import app, flags
 
 from trainers import reproduction
+from trainers.cli import user_errors_in_one_line
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("runs_dir", None, "The runs folder (created if missing).", required=True)
@@ -43,6 +44,7 @@ def _log(line):
     print(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {line}", flush=True)
 
 
+@user_errors_in_one_line("trainers.reproduce")
 def main(argv):
     del argv
     try:

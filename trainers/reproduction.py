@@ -2,7 +2,7 @@
 with their papers' protocol and exported to the registry, one after another, resumably.
 
 Runs folder layout (`--runs_dir`):
-    queue.lock                 held by the running queue (pid, host, start time inside)
+    .lock                      held by the running queue (`trainers.workdir_lock`)
     code/<snapshot id>/        frozen copies of the code (`trainers.code_snapshot`)
     <experiment>/run.json      the run: its code snapshot, arguments, stages done,
                                wall time per stage and per CPU model, measured epoch times
@@ -17,21 +17,21 @@ export format). A SIGKILL at any moment loses at most the epoch in progress
 (`trainers.train` resumes from its last checkpoint; a stage 2 that did not
 finish starts again), and never leaves a partial export: an export is staged in
 a hidden folder and renamed into place, and a finished one is found again by
-its run id in the registry, so it is never made twice.
+its run id in the registry, so it is never made twice. A runs folder that was
+lost (a new machine) does not retrain what the registry already holds: a row
+whose every export is there from a queue run with the same arguments is
+adopted (its run.json rebuilt from the exports' metadata) and skipped.
 """
 
-import contextlib
 import ctypes
 import dataclasses
 import datetime
-import fcntl
 import json
 import os
 import platform
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +39,7 @@ import time
 import uuid
 
 from trainers import code_snapshot
+from trainers.workdir_lock import workdir_lock
 from zoo import files
 
 __all__ = ["QueueEntry", "ReproductionError", "ReproductionQueue", "cpu_model",
@@ -46,7 +47,6 @@ __all__ = ["QueueEntry", "ReproductionError", "ReproductionQueue", "cpu_model",
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN_STATE = "run.json"
-LOCK = "queue.lock"
 CODE = "code"
 NCP_SUFFIX = "+ncp"
 NCP_EXPORT_SUFFIX = "_ncp"
@@ -157,15 +157,46 @@ class _Run:
                    for name in ("model.keras", "evaluation.json"))
 
 
-def _find_export(export_base, name, run_id):
-    """The version folder of `name` exported by run `run_id`, or None."""
+def _queue_exports(export_base, name):
+    """`(version folder, reproduction metadata)` of each queue export of `name`, oldest first."""
     model_dir = os.path.join(export_base, name)
     if not os.path.isdir(model_dir):
-        return None
+        return []
+    found = []
     for version in sorted((v for v in os.listdir(model_dir) if v.isdigit()), key=int):
         metadata = _read_json(os.path.join(model_dir, version, "assets.extra", "zoo_export.json"))
-        if metadata and (metadata.get("reproduction") or {}).get("run_id") == run_id:
-            return os.path.join(model_dir, version)
+        if metadata and metadata.get("reproduction"):
+            found.append((os.path.join(model_dir, version), metadata["reproduction"]))
+    return found
+
+
+def _find_export(export_base, name, run_id):
+    """The version folder of `name` exported by run `run_id`, or None."""
+    return next((path for path, reproduction in _queue_exports(export_base, name)
+                 if reproduction["run_id"] == run_id), None)
+
+
+def _adoptable_run(export_base, entry, train_args, ncp_args):
+    """run.json contents for `entry` rebuilt from the newest queue run that exported all its
+    names with these arguments, or None if the registry holds no such run."""
+    first, *others = entry.export_names
+    for path, reproduction in reversed(_queue_exports(export_base, first)):
+        if (reproduction["train_args"], reproduction.get("ncp_args", [])) != (
+                train_args, ncp_args):
+            continue
+        exports = {first: path}
+        exports.update({n: _find_export(export_base, n, reproduction["run_id"]) for n in others})
+        if all(exports.values()):
+            return {
+                "experiment": entry.experiment, "ncp": entry.ncp,
+                "run_id": reproduction["run_id"], "created_at": reproduction["started_at"],
+                "code": None, "commit": reproduction["commit"],
+                "dirty": reproduction["uncommitted_changes"],
+                "train_args": train_args, "ncp_args": ncp_args,
+                "stages": {stage: {"done": True, "wall_seconds": seconds, "attempts": 0}
+                           for stage, seconds in reproduction["wall_seconds"].items()},
+                "cpu_seconds": reproduction["cpu_seconds"], "epoch_seconds": [],
+                "exports": exports, "adopted_at": _now()}
     return None
 
 
@@ -255,7 +286,7 @@ class ReproductionQueue:
     def run(self, entries):
         """Runs every entry to its exports, in order; returns {name: export path}."""
         self.check(entries)
-        with self._lock():
+        with workdir_lock(self.runs_dir, "trainers.reproduce"):
             self.log(f"Queue of {len(entries)} in {self.runs_dir}, code "
                      f"{self.snapshot.describe()}, CPU {self.cpu}.")
             exported = {}
@@ -264,42 +295,27 @@ class ReproductionQueue:
             self.log("Queue done.")
             return exported
 
-    @contextlib.contextmanager
-    def _lock(self):
-        """Holds `<runs_dir>/queue.lock` (an flock, released when the process ends)."""
-        with open(os.path.join(self.runs_dir, LOCK), "a+") as f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                f.seek(0)
-                raise ReproductionError(
-                    f"{self.runs_dir} is in use by another queue "
-                    f"({f.read().strip() or 'another process'}); wait for it or stop it.") from None
-            f.seek(0)
-            f.truncate()
-            f.write(f"pid {os.getpid()} on {socket.gethostname()} since {_now()}\n")
-            f.flush()
-            yield
-
     def _run_entry(self, entry):
         run = _Run(self.runs_dir, entry)
         if run.state is None:
+            run.state = _adoptable_run(self.export_base, entry, self.train_args, self.ncp_args)
+            if run.state:
+                self.log(f"{entry.experiment}: no run here, but the registry holds its exports "
+                         f"from run {run.state['run_id']} with the same arguments; adopted.")
+        if run.state:
+            run.state["exports"] = {n: p for n, p in run.state["exports"].items()
+                                    if os.path.isdir(p)}   # one removed by hand is made again
+            if all(name in run.state["exports"] for name in entry.export_names):
+                os.makedirs(run.dir, exist_ok=True)
+                run.save()
+                self.log(f"{entry.experiment}: exported "
+                         f"({', '.join(run.state['exports'].values())}); skipped.")
+                return dict(run.state["exports"])
+        if run.state is None or run.state["code"] is None:   # new, or adopted and then removed
             os.makedirs(run.dir, exist_ok=True)
-            run.state = {
-                "experiment": entry.experiment, "ncp": entry.ncp,
-                "run_id": uuid.uuid4().hex, "created_at": _now(),
-                "code": os.path.relpath(self.snapshot.path, self.runs_dir),
-                "commit": self.snapshot.commit, "dirty": self.snapshot.dirty,
-                "train_args": self.train_args, "ncp_args": self.ncp_args,
-                "stages": {}, "cpu_seconds": {}, "epoch_seconds": [], "exports": {}}
+            run.state = self._new_run_state(entry)
             run.save()
         snapshot = code_snapshot.load_snapshot(os.path.join(self.runs_dir, run.state["code"]))
-        run.state["exports"] = {n: p for n, p in run.state["exports"].items()
-                                if os.path.isdir(p)}   # an export removed by hand is made again
-        if all(name in run.state["exports"] for name in entry.export_names):
-            self.log(f"{entry.experiment}: exported ({', '.join(run.state['exports'].values())}); "
-                     f"skipped.")
-            return dict(run.state["exports"])
         data = [f"--data_dir={self.data_dir}"] if self.data_dir else []
         if not run.training_finished():
             self._stage(run, "train", snapshot, [
@@ -320,6 +336,15 @@ class ReproductionQueue:
         run.state["finished_at"] = _now()
         run.save()
         return dict(run.state["exports"])
+
+    def _new_run_state(self, entry):
+        return {
+            "experiment": entry.experiment, "ncp": entry.ncp,
+            "run_id": uuid.uuid4().hex, "created_at": _now(),
+            "code": os.path.relpath(self.snapshot.path, self.runs_dir),
+            "commit": self.snapshot.commit, "dirty": self.snapshot.dirty,
+            "train_args": self.train_args, "ncp_args": self.ncp_args,
+            "stages": {}, "cpu_seconds": {}, "epoch_seconds": [], "exports": {}}
 
     def _stage(self, run, name, snapshot, module_args, finished):
         """Runs one program of `run` to its end from `snapshot`, accounting its wall time."""

@@ -17,12 +17,35 @@ import numpy as np
 
 from zoo.registry import Registry
 
-__all__ = ["DATASETS", "DatasetNotFoundError", "DatasetSpec", "Splits", "load_splits"]
+__all__ = ["DATASETS", "TEST_SUBSET_RULE", "DatasetNotFoundError", "DatasetSpec", "Splits",
+           "load_splits", "random_test_order", "test_subset"]
 
 # Where TFDS downloads from; asked once, with a short timeout, before any download.
 # (A bare TCP connect is no test: sandboxes may accept connections to anything.)
 _TFDS_PROBE_URL = "https://storage.googleapis.com/tfds-data/"
 _ONLINE_TIMEOUT_S = 3.0
+
+
+# How every program picks k of N test images (evaluation, export evaluation, analyses).
+TEST_SUBSET_RULE = "np.random.RandomState(0).permutation(N)[:k]"
+
+
+def random_test_order(num_test):
+    """The test indices in the zoo's fixed random order `[num_test]` (`TEST_SUBSET_RULE`).
+
+    Random, not the first k: some test sets are sorted by class (static
+    MNIST's starts with its zeros).
+    """
+    return np.random.RandomState(0).permutation(num_test)
+
+
+def test_subset(num_test, num_examples=None):
+    """Indices of the test images an evaluation on `num_examples` of them uses `[k]`: all, in
+    order, when `num_examples` is None or at least `num_test`; else the first `num_examples`
+    of `random_test_order`."""
+    if num_examples is None or num_examples >= num_test:
+        return np.arange(num_test)
+    return random_test_order(num_test)[:num_examples]
 
 
 class DatasetNotFoundError(FileNotFoundError):

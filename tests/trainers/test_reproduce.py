@@ -4,6 +4,7 @@ the results page; and its refusals of bad input before anything trains."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import time
 import pytest
 
 from trainers import code_snapshot, reproduction
+from trainers.workdir_lock import workdir_lock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN_ARGS = ("--latent_dim=4 --hidden_units=16 --epochs=6 --batch_size=50 --warmup_epochs=1 "
@@ -148,7 +150,16 @@ def test_queue_runs_resumes_after_sigkill_runs_frozen_code_and_does_nothing_twic
     assert _exports(export_base) == {first: [1], "vae_standard_static_mnist": [1],
                                      "vae_standard_static_mnist_ncp": [1]}
 
-    # 4. --status reads the runs; the results page is generated from the exports.
+    # 4. A lost runs folder (a new machine): the registry's exports are adopted, not retrained.
+    shutil.rmtree(runs_dir)
+    out = _run_queue(source, *args).stdout
+    assert out.count("adopted") == 2 and out.count("skipped") == 2 and "attempt" not in out
+    adopted = json.load(open(os.path.join(second_dir, "run.json")))
+    assert adopted["run_id"] == run["run_id"] and adopted["code"] is None
+    assert adopted["exports"] == {n: os.path.join(export_base, n, "1") for n in (
+        "vae_standard_static_mnist", "vae_standard_static_mnist_ncp")}
+
+    # 5. --status reads the runs; the results page is generated from the exports.
     status = subprocess.run(_queue_command(source, *args, "--status"), cwd=source,
                             env=_env(source), capture_output=True, text=True).stdout
     assert status.count("exported") == 2 and "vae_standard_static_mnist+ncp" in status
@@ -209,16 +220,47 @@ def test_entries_and_snapshots(tmp_path):
     assert sorted(os.listdir(tmp_path / "code")) == sorted([first.id, second.id])
 
 
-def test_a_second_queue_on_the_same_runs_folder_is_refused_with_the_holder(tmp_path):
-    first = reproduction.ReproductionQueue(str(tmp_path), str(tmp_path / "exports"))
-    second = reproduction.ReproductionQueue(str(tmp_path), str(tmp_path / "exports"))
-    with first._lock():
-        with pytest.raises(reproduction.ReproductionError,
-                           match=rf"in use by another queue \(pid {os.getpid()} on "):
-            with second._lock():
-                pass
-    with second._lock():   # released with the first
-        pass
+def test_a_second_queue_on_the_same_runs_folder_is_refused_with_the_holder(
+        source_tree, data_dir, tmp_path):
+    source, _ = source_tree
+    runs_dir = tmp_path / "runs"
+    with workdir_lock(str(runs_dir), "trainers.reproduce"):
+        result = _run_queue(source, str(runs_dir), str(tmp_path / "exports"), data_dir,
+                            "vae_standard_static_mnist", check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert re.search(rf"{runs_dir} is in use by trainers.reproduce \(pid {os.getpid()} on ",
+                     result.stderr), result.stderr
+    assert not (runs_dir / "vae_standard_static_mnist").exists()
+
+
+def _fake_queue_export(export_base, name, version, run_id, train_args=()):
+    folder = export_base / name / str(version) / "assets.extra"
+    folder.mkdir(parents=True)
+    (folder / "zoo_export.json").write_text(json.dumps({"reproduction": {
+        "run_id": run_id, "started_at": "2026-12-01T00:00:00+00:00", "commit": "c" * 40,
+        "uncommitted_changes": False, "train_args": list(train_args), "ncp_args": [],
+        "wall_seconds": {"train": 5.0, "ncp": 2.0}, "cpu_seconds": {"cpu": 7.0}}}))
+    return str(export_base / name / str(version))
+
+
+def test_a_lost_runs_folder_adopts_only_complete_registry_runs_with_the_same_arguments(tmp_path):
+    plain, ncp = reproduction.QueueEntry("vae_x"), reproduction.QueueEntry("vae_x", ncp=True)
+    adopt = lambda entry, args=(): reproduction._adoptable_run(str(tmp_path), entry, list(args), [])
+    assert adopt(plain) is None                            # nothing in the registry
+    _fake_queue_export(tmp_path, "vae_x", 1, "run1")
+    _fake_queue_export(tmp_path, "vae_x", 2, "run2", ["--epochs=2"])
+    (tmp_path / "vae_x" / "3").mkdir()                     # not made by the queue: no metadata
+    assert adopt(plain)["exports"] == {"vae_x": str(tmp_path / "vae_x" / "1")}
+    assert adopt(plain, ["--epochs=2"])["run_id"] == "run2"
+    assert adopt(plain, ["--epochs=3"]) is None
+    assert adopt(ncp) is None                              # its stage 2 export is missing
+    _fake_queue_export(tmp_path, "vae_x_ncp", 1, "run2")   # another run's: no match
+    assert adopt(ncp) is None
+    ncp_path = _fake_queue_export(tmp_path, "vae_x_ncp", 2, "run1")
+    state = adopt(ncp)
+    assert state["exports"] == {"vae_x": str(tmp_path / "vae_x" / "1"), "vae_x_ncp": ncp_path}
+    assert state["stages"]["ncp"] == {"done": True, "wall_seconds": 2.0, "attempts": 0}
+    assert (state["code"], state["experiment"], state["ncp"]) == (None, "vae_x", True)
 
 
 @pytest.mark.parametrize("problem", ["unknown experiment", "runs_dir is a file",

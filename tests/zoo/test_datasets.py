@@ -119,6 +119,17 @@ def test_unknown_dataset_lists_known_names():
         datasets.load_splits("omniglot", "/nonexistent")
 
 
+def test_test_subsets_are_all_in_order_or_a_fixed_random_prefix():
+    np.testing.assert_array_equal(datasets.test_subset(7), np.arange(7))
+    np.testing.assert_array_equal(datasets.test_subset(7, 7), np.arange(7))
+    np.testing.assert_array_equal(datasets.test_subset(7, 100), np.arange(7))
+    order = datasets.random_test_order(1000)
+    np.testing.assert_array_equal(order, np.random.RandomState(0).permutation(1000))
+    subset = datasets.test_subset(1000, 10)
+    np.testing.assert_array_equal(subset, order[:10])
+    assert len(set(subset.tolist())) == 10 and subset.tolist() != sorted(subset.tolist())
+
+
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))

@@ -12,11 +12,13 @@ no change.
 """
 
 import os
+import sys
 
 import numpy as np
 
-from savedmodels.export import KERAS_MODEL, METADATA, read_metadata
+from savedmodels.export import KERAS_MODEL, METADATA, ExportError, read_metadata
 from zoo import files
+from zoo.errors import exits_on_user_error
 
 __all__ = ["backfill_keras_model"]
 
@@ -39,7 +41,7 @@ def backfill_keras_model(export_dir, atol=1e-5):
         raise FileExistsError(f"{path} exists; the export ships its Keras model already.")
     metadata = read_metadata(export_dir)
     if not metadata.get("experiment"):
-        raise ValueError(f"{export_dir} records no experiment to rebuild the model from.")
+        raise ExportError(f"{export_dir} records no experiment to rebuild the model from.")
     experiment = metadata["experiment"]
     model_config = dataclass_from_dict(ModelConfig, experiment["model"], "the recorded model")
     served = tf.saved_model.load(export_dir)
@@ -94,6 +96,7 @@ def _check_against_signatures(model, served, atol):
             raise ValueError(f"The rebuilt model differs from the SavedModel ({what}: {gap:.2e}).")
 
 
+@exits_on_user_error("savedmodels.backfill_keras")
 def main(argv):
     del argv
     from absl import flags
@@ -105,4 +108,4 @@ if __name__ == "__main__":
     from absl import app, flags
 
     flags.DEFINE_string("export_dir", None, "An export's version folder.", required=True)
-    app.run(main)
+    app.run(lambda argv: sys.exit(main(argv)))

@@ -17,7 +17,8 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from savedmodels.export import read_metadata
+from savedmodels.export import ExportError, read_metadata
+from zoo.errors import exits_on_user_error
 
 __all__ = ["evaluate_export"]
 
@@ -41,7 +42,7 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
     metadata = read_metadata(export_dir)
     dataset = metadata.get("dataset")
     if dataset is None:
-        raise ValueError(f"{export_dir} records no dataset; it was not exported from a workdir.")
+        raise ExportError(f"{export_dir} records no dataset; it was not exported from a workdir.")
     test = datasets.load_splits(dataset, data_dir).test
     test = test[datasets.test_subset(len(test), num_examples)]
     log_likelihood = tf.saved_model.load(export_dir).signatures["log_likelihood"]
@@ -62,6 +63,7 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
     }
 
 
+@exits_on_user_error("savedmodels.evaluate_export")
 def main(argv):
     del argv
     from absl import flags

@@ -34,12 +34,18 @@ from savedmodels.signatures import (
     signature_docs,
 )
 from zoo import presets
+from zoo.errors import UserError
 from zoo.files import fsync
 
-__all__ = ["KERAS_MODEL", "METADATA", "export_model", "next_version", "read_metadata"]
+__all__ = ["KERAS_MODEL", "METADATA", "ExportError", "export_model", "next_version",
+           "read_metadata"]
 
 METADATA = os.path.join("assets.extra", "zoo_export.json")
 KERAS_MODEL = presets.KERAS_MODEL   # what VAE.from_preset loads
+
+
+class ExportError(UserError, ValueError):
+    """A bad export name or version, or an export that lacks what is asked of it."""
 
 
 def next_version(model_dir):
@@ -57,7 +63,7 @@ def read_metadata(export_dir):
 
 def _check_name(name):
     if not name or name.startswith(".") or os.sep in name or name != name.strip():
-        raise ValueError(f"The name must be a plain folder name; got {name!r}.")
+        raise ExportError(f"The name must be a plain folder name; got {name!r}.")
 
 
 def _fsync_tree(root):
@@ -135,7 +141,7 @@ def export_model(model, export_base, name, version=None, metadata=None,
     os.makedirs(model_dir, exist_ok=True)
     version = next_version(model_dir) if version is None else int(version)
     if version < 1:
-        raise ValueError(f"The version must be a positive integer; got {version}.")
+        raise ExportError(f"The version must be a positive integer; got {version}.")
     final = os.path.join(model_dir, str(version))
     exists_error = lambda: FileExistsError(
         f"{final} exists; an export never replaces a version. Pass another version "

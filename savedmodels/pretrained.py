@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from savedmodels.export import read_metadata
 from zoo import presets
+from zoo.errors import UnknownNameError
 
 __all__ = ["PRETRAINED_DIR", "Pretrained", "list_pretrained", "load", "model_names",
            "model_versions"]
@@ -98,12 +99,12 @@ def load(name, version=None, directory=None):
     directory = directory or presets.registry_dir()
     names = model_names(directory)
     if name not in names:
-        raise KeyError(f"No pretrained model {name!r} in {directory}; available: "
+        raise UnknownNameError(f"No pretrained model {name!r} in {directory}; available: "
                        f"{', '.join(names) or 'none'}.")
     versions = model_versions(os.path.join(directory, name))
     version = versions[-1] if version is None else int(version)
     if version not in versions:
-        raise KeyError(f"{name!r} has no version {version}; available: {versions}.")
+        raise UnknownNameError(f"{name!r} has no version {version}; available: {versions}.")
     path = os.path.join(directory, name, str(version))
     return Pretrained(name=name, version=version, path=path,
                       model=tf.saved_model.load(path), metadata=read_metadata(path))

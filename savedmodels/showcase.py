@@ -24,6 +24,8 @@ import time
 
 from absl import app, flags
 
+from zoo.errors import exits_on_user_error
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("data_dir", None, "Folder with the datasets (layout of ../shared/data).",
                     required=True)
@@ -45,12 +47,13 @@ def showcase(registry, data_dir, output_dir, num_samples=1000, num_examples=1000
 
     from savedmodels import pretrained
     from savedmodels.evaluate_export import evaluate_export
+    from savedmodels.export import ExportError
     from zoo import datasets
     from zoo.images import image_grid, write_png
 
     names = pretrained.model_names(registry)
     if not names:
-        raise ValueError(f"No exports in {registry}.")
+        raise ExportError(f"No exports in {registry}.")
     os.makedirs(output_dir, exist_ok=True)
     rows = []
     for index, name in enumerate(names, 1):
@@ -113,17 +116,14 @@ def format_table(rows):
                      + ["Test log-likelihoods in nats per image (higher is better)."])
 
 
+@exits_on_user_error("savedmodels.showcase")
 def main(argv):
     del argv
     from zoo import presets
 
     registry = FLAGS.registry or presets.registry_dir()
-    try:
-        rows = showcase(registry, FLAGS.data_dir, FLAGS.output_dir, FLAGS.num_samples,
-                        FLAGS.num_examples, log=lambda line: print(line, flush=True))
-    except (ValueError, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    rows = showcase(registry, FLAGS.data_dir, FLAGS.output_dir, FLAGS.num_samples,
+                    FLAGS.num_examples, log=lambda line: print(line, flush=True))
     print()
     print(format_table(rows))
     print(f"\nWrote {os.path.join(FLAGS.output_dir, 'showcase.json')} and the grids.")

@@ -27,17 +27,17 @@ here with `--ll_num_samples` importance samples. The default output folder is
 
 import json
 import os
-import sys
 import time
 
 import numpy as np
 
 from zoo import datasets
+from zoo.errors import UserError, exits_on_user_error
 
 __all__ = ["AnalysisError", "analyze", "load_source", "test_subset"]
 
 
-class AnalysisError(ValueError):
+class AnalysisError(UserError, ValueError):
     """What to analyze cannot be found or read; the message says what is wrong."""
 
 
@@ -73,10 +73,7 @@ def load_source(workdir=None, pretrained=None, export_dir=None):
     if pretrained:
         from zoo import presets
 
-        try:
-            export_dir = os.path.dirname(os.path.dirname(presets.keras_model_path(pretrained)))
-        except KeyError as e:
-            raise AnalysisError(e.args[0]) from None
+        export_dir = os.path.dirname(os.path.dirname(presets.keras_model_path(pretrained)))
     from savedmodels.export import KERAS_MODEL, read_metadata
 
     keras_path = os.path.join(export_dir, KERAS_MODEL)
@@ -191,21 +188,17 @@ def analyze(source, test_images, output_dir, num_examples=None, ll_num_samples=1
     return results
 
 
+@exits_on_user_error("trainers.analyze")
 def main(argv):
     del argv
     from absl import flags
 
-
     values = flags.FLAGS
-    try:
-        source = load_source(values.workdir, values.pretrained, values.export_dir)
-        output_dir = values.output_dir or (
-            os.path.join(values.workdir, "analysis") if values.workdir
-            else os.path.join("analysis", source["name"]))
-        splits = datasets.load_splits(source["dataset"], values.data_dir or source["data_dir"])
-    except (AnalysisError, datasets.DatasetNotFoundError, FileNotFoundError) as e:
-        print(f"trainers.analyze: {e}", file=sys.stderr)
-        return 2
+    source = load_source(values.workdir, values.pretrained, values.export_dir)
+    output_dir = values.output_dir or (
+        os.path.join(values.workdir, "analysis") if values.workdir
+        else os.path.join("analysis", source["name"]))
+    splits = datasets.load_splits(source["dataset"], values.data_dir or source["data_dir"])
     results = analyze(source, splits.test, output_dir, num_examples=values.num_examples,
                       ll_num_samples=values.ll_num_samples, seed=values.seed)
     units = ", ".join(f"{g} {u['count']}/{u['dims']}" for g, u in results["active_units"].items())

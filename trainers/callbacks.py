@@ -1,7 +1,6 @@
 """Training callbacks: KL warm-up, checkpointing with early stopping that survives restarts,
 the non-finite-step guard, image summaries, and fault injection for the kill-and-resume tests."""
 
-import json
 import os
 import signal
 
@@ -9,10 +8,12 @@ import keras
 import numpy as np
 from absl import logging
 
+from trainers.checkpoint_state import CheckpointError, checkpoint_states, read_state, state_file
 from zoo import files
+from zoo.errors import UserError, warn_user
 
-__all__ = ["CheckpointAndEarlyStopping", "ImageSummaries", "KLWarmup", "KillAtStep",
-           "NonFiniteGuard", "NonFiniteTrainingError", "warmup_beta"]
+__all__ = ["CheckpointAndEarlyStopping", "CheckpointError", "ImageSummaries", "KLWarmup",
+           "KillAtStep", "NonFiniteGuard", "NonFiniteTrainingError", "warmup_beta"]
 
 
 def warmup_beta(epoch, warmup_epochs):
@@ -47,15 +48,21 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
     """End-of-epoch checkpoint, best model, and early stopping with look-ahead.
 
     After every epoch it writes, in `write_directory` (default: `directory`):
-      - `ckpt-<epoch>.weights.h5`: weights and optimizer state, flushed to
-        disk, then `state.json` naming it (replaced atomically, so the latest
-        state always names a complete file; older checkpoints are deleted
-        after that). A process killed at any moment leaves the previous state
-        and its checkpoint intact, and loses at most the epoch in progress;
-      - `best.keras`: the whole model at the lowest `monitor` so far (written to
-        a temporary file, flushed and renamed); with an optimizer EMA (Polyak
-        averaging), with the averaged weights, those `keras.callbacks.SwapEMAWeights`
-        validates.
+      - `ckpt-<epoch>.weights.h5`: weights and optimizer state, and
+        `ckpt-<epoch>.json`, the state below at that epoch; the last two
+        checkpoints are kept, older ones deleted;
+      - `state.json`: the latest state (epoch, best value and epoch, patience
+        counter, `checkpoint` and `previous`, the two kept checkpoints);
+      - `best.keras`: the whole model at the lowest `monitor` so far; with an
+        optimizer EMA (Polyak averaging), with the averaged weights, those
+        `keras.callbacks.SwapEMAWeights` validates.
+    Every file is written under a temporary name and flushed before any is
+    renamed into place, so a process killed at any moment loses at most the
+    epoch in progress, and a write that fails (a full disk) leaves the
+    directory as it was before that epoch's save and raises `CheckpointError`
+    naming the file. On resume (`restore`), a newest checkpoint that does not
+    load falls back to the previous one, with a warning naming both; an
+    unreadable `state.json` is rebuilt from the `ckpt-<epoch>.json` files.
     The state to resume from is read from `directory`: a non-chief worker reads
     the chief's and writes its own copies to a temporary folder.
     Training stops once `monitor` has not improved for more than `patience`
@@ -81,42 +88,120 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
         self.monitor = monitor
         self.state = self.load_state(directory) or {
             "epoch": 0, "best": None, "best_epoch": None, "wait": 0,
-            "stopped_early": False, "checkpoint": None}
+            "stopped_early": False, "checkpoint": None, "previous": None}
 
     @classmethod
     def load_state(cls, directory):
-        """The saved state dict, or None when there is no checkpoint yet."""
+        """The saved state dict, or None when there is no checkpoint yet.
+
+        An unreadable `state.json` is rebuilt from the newest readable
+        `ckpt-<epoch>.json` whose checkpoint exists, with a warning.
+
+        Raises:
+            CheckpointError: `state.json` is unreadable and nothing rebuilds it.
+        """
         path = os.path.join(directory, cls.STATE)
         if not os.path.exists(path):
             return None
-        with open(path) as f:
-            return json.load(f)
+        try:
+            return read_state(path)
+        except ValueError as e:
+            problem = e
+        for state in checkpoint_states(directory):
+            warn_user(f"{path} is unreadable ({problem}); rebuilt from "
+                      f"{state_file(state['checkpoint'])} (epoch {state['epoch']}).")
+            return state
+        raise CheckpointError(
+            f"{path} is unreadable ({problem}) and no ckpt-<epoch>.json beside it rebuilds it. "
+            f"Restore the file, or delete {directory} to train from the start.")
+
+    def restore(self, model):
+        """Loads the newest checkpoint that loads into `model` (weights and optimizer state)
+        and makes its state current; returns the epoch it was saved after.
+
+        Raises:
+            CheckpointError: no kept checkpoint loads (the message names each and why).
+        """
+        candidates = [self.state]
+        if self.state.get("previous"):
+            try:
+                candidates.append(read_state(os.path.join(
+                    self.directory, state_file(self.state["previous"]))))
+            except (OSError, ValueError) as e:
+                warn_user(f"The previous checkpoint's state is unreadable: {e}")
+        failures = []
+        for state in candidates:
+            path = os.path.join(self.directory, state["checkpoint"])
+            try:
+                model.load_weights(path)
+            except Exception as e:   # h5py raises OSError, KeyError or ValueError alike
+                failures.append(f"{path} ({type(e).__name__}: {e})")
+                continue
+            if failures:
+                warn_user(f"Could not load the newest checkpoint {failures[0]}; resuming from "
+                          f"the previous one, {path} (epoch {state['epoch']}).")
+            self.state = state
+            return state["epoch"]
+        raise CheckpointError(
+            f"No checkpoint in {self.directory} loads: {'; '.join(failures)}. Delete "
+            f"{self.directory} to train from the start.")
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
         if value is None:
             raise KeyError(f"{self.monitor!r} is not in the epoch logs "
                            f"({sorted(logs or {})}); is validation data passed?")
-        state = dict(self.state, epoch=epoch + 1)
-        if state["best"] is None or value < state["best"]:
+        state = dict(self.state, epoch=epoch + 1, checkpoint=f"ckpt-{epoch + 1}.weights.h5",
+                     previous=self.state["checkpoint"])
+        improved = state["best"] is None or value < state["best"]
+        if improved:
             state.update(best=float(value), best_epoch=epoch + 1, wait=0)
-            files.save_keras_atomically(self.model, os.path.join(self.write_directory, self.BEST),
-                                        save=lambda _, tmp: self._save_best(tmp))
         elif epoch + 1 > self.start_epoch:
             state["wait"] += 1
         if state["wait"] > self.patience:
             state["stopped_early"] = True
             self.model.stop_training = True
-        checkpoint = f"ckpt-{epoch + 1}.weights.h5"
-        self.model.save_weights(os.path.join(self.write_directory, checkpoint))
-        files.fsync(os.path.join(self.write_directory, checkpoint))
-        state["checkpoint"] = checkpoint
-        files.write_json_atomically(os.path.join(self.write_directory, self.STATE), state)
-        for name in os.listdir(self.write_directory):
-            if name.startswith("ckpt-") and name != checkpoint:
-                os.remove(os.path.join(self.write_directory, name))
+        self._save(state, improved)
         self.state = state
 
+    def _save(self, state, improved):
+        """Writes this epoch's files under temporary names, then renames them into place;
+        a failed write removes what it wrote and raises `CheckpointError`."""
+        folder = self.write_directory
+        best_tmp = os.path.join(folder, f".partial-{self.BEST}")
+        state_tmp = os.path.join(folder, self.STATE + ".tmp")
+        written, path = [], None
+        try:
+            if improved:
+                written.append(path := best_tmp)
+                self._save_best(best_tmp)
+                files.fsync(best_tmp)
+            written.append(path := os.path.join(folder, state["checkpoint"]))
+            self.model.save_weights(path)
+            files.fsync(path)
+            written.append(path := os.path.join(folder, state_file(state["checkpoint"])))
+            files.write_json(path, state)
+            written.append(path := state_tmp)
+            files.write_json(path, state)
+        except Exception as e:
+            for name in written:
+                if os.path.exists(name):
+                    os.remove(name)
+            before = (f"after epoch {self.state['epoch']}" if self.state["checkpoint"] else
+                      "without a checkpoint")
+            raise CheckpointError(
+                f"Could not write {path} ({type(e).__name__}: {e}); the checkpoints are as they "
+                f"were {before}. Free space or fix the folder and run the same command to "
+                f"resume.") from e
+        if improved:
+            os.replace(best_tmp, os.path.join(folder, self.BEST))
+        os.replace(state_tmp, os.path.join(folder, self.STATE))
+        kept = {state["checkpoint"], state_file(state["checkpoint"])}
+        if state["previous"]:
+            kept |= {state["previous"], state_file(state["previous"])}
+        for name in os.listdir(folder):
+            if name.startswith("ckpt-") and name not in kept:
+                os.remove(os.path.join(folder, name))
 
     def _save_best(self, path):
         """Saves the model; with an optimizer EMA, with the averaged weights (raw ones restored).
@@ -138,7 +223,7 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
                 variable.assign(value)
 
 
-class NonFiniteTrainingError(RuntimeError):
+class NonFiniteTrainingError(UserError, RuntimeError):
     """Too many consecutive training steps had a non-finite loss or gradient."""
 
 
@@ -243,3 +328,4 @@ class KillAtStep(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self._epoch * self.steps_per_epoch + batch + 1 >= self.step:
             os.kill(os.getpid(), signal.SIGKILL)
+

@@ -17,6 +17,7 @@ import numpy as np
 from absl import app, flags
 
 from trainers.evaluation import PER_EXAMPLE_FILE
+from zoo.errors import exits_on_user_error
 
 __all__ = ["compare_workdirs", "format_table"]
 
@@ -96,6 +97,7 @@ def format_table(rows):
     return "\n".join(lines)
 
 
+@exits_on_user_error("trainers.compare")
 def main(argv):
     del argv
     rows = compare_workdirs(FLAGS.workdirs, FLAGS.baseline)

@@ -7,8 +7,9 @@ import json
 
 from absl import app, flags
 
-from trainers import cli, training
+from trainers import training
 from trainers.workdir_lock import workdir_lock
+from zoo.errors import exits_on_user_error
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A workdir written by trainers.train.", required=True)
@@ -18,7 +19,7 @@ flags.DEFINE_integer("num_examples", None,
                      "Test images for the log-likelihood (default: the experiment's).")
 
 
-@cli.user_errors_in_one_line("trainers.evaluate")
+@exits_on_user_error("trainers.evaluate")
 def main(argv):
     del argv
     with workdir_lock(FLAGS.workdir, "trainers.evaluate", create=False):

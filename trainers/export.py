@@ -17,8 +17,9 @@ import os
 
 from savedmodels.export import export_model
 from savedmodels.signatures import ServingLimits
-from trainers import callbacks, cli, ncp_training, training
+from trainers import callbacks, ncp_training, training
 from trainers.workdir_lock import workdir_lock
+from zoo.errors import exits_on_user_error
 
 __all__ = ["export_workdir", "workdir_metadata"]
 
@@ -118,7 +119,7 @@ def export_workdir(workdir, export_base, name, version=None, training_command=No
                         metadata={**metadata, **(extra_metadata or {})}, limits=limits)
 
 
-@cli.user_errors_in_one_line("trainers.export")
+@exits_on_user_error("trainers.export")
 def main(argv):
     del argv
     from absl import flags

@@ -23,12 +23,14 @@ import shlex
 import subprocess
 import sys
 
+from zoo.errors import UserError, exits_on_user_error
+
 __all__ = ["SweepError", "parse_betas", "rd_points", "run_sweep", "workdir_name"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-class SweepError(ValueError):
+class SweepError(UserError, ValueError):
     """A bad sweep request; the message says what to change."""
 
 
@@ -134,6 +136,7 @@ def plot(points, path, title):
     os.replace(path + ".tmp.png", path)
 
 
+@exits_on_user_error("trainers.rd_sweep")
 def main(argv):
     del argv
     from absl import flags
@@ -141,14 +144,10 @@ def main(argv):
     from zoo import files
 
     values = flags.FLAGS
-    try:
-        betas = parse_betas(values.betas)
-        priors = [p.strip() for p in values.priors.split(",") if p.strip()]
-        workdirs = run_sweep(values.experiment, betas, priors, values.runs_dir,
-                             values.data_dir, values.epochs, shlex.split(values.train_flags))
-    except SweepError as e:
-        print(f"trainers.rd_sweep: {e}", file=sys.stderr)
-        return 2
+    betas = parse_betas(values.betas)
+    priors = [p.strip() for p in values.priors.split(",") if p.strip()]
+    workdirs = run_sweep(values.experiment, betas, priors, values.runs_dir,
+                         values.data_dir, values.epochs, shlex.split(values.train_flags))
     points = rd_points(workdirs)
     stem = os.path.join(values.runs_dir, f"{values.experiment}_rd")
     files.write_json_atomically(stem + ".json", {

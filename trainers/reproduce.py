@@ -24,7 +24,7 @@ import time
 from absl import app, flags
 
 from trainers import reproduction
-from trainers.cli import user_errors_in_one_line
+from zoo.errors import exits_on_user_error
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("runs_dir", None, "The runs folder (created if missing).", required=True)
@@ -44,24 +44,20 @@ def _log(line):
     print(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {line}", flush=True)
 
 
-@user_errors_in_one_line("trainers.reproduce")
+@exits_on_user_error("trainers.reproduce")
 def main(argv):
     del argv
-    try:
-        entries = reproduction.parse_entries(FLAGS.experiments) if FLAGS.experiments else None
-        if FLAGS.status:
-            print(reproduction.format_status(reproduction.run_status(FLAGS.runs_dir, entries)))
-            return 0
-        if entries is None:
-            raise reproduction.ReproductionError("--experiments is required (or pass --status).")
-        queue = reproduction.ReproductionQueue(
-            FLAGS.runs_dir, FLAGS.export_base, data_dir=FLAGS.data_dir,
-            train_args=shlex.split(FLAGS.train_args), ncp_args=shlex.split(FLAGS.ncp_args),
-            poll_seconds=FLAGS.poll_seconds, log=_log)
-        queue.run(entries)
-    except reproduction.ReproductionError as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
-        return 2
+    entries = reproduction.parse_entries(FLAGS.experiments) if FLAGS.experiments else None
+    if FLAGS.status:
+        print(reproduction.format_status(reproduction.run_status(FLAGS.runs_dir, entries)))
+        return 0
+    if entries is None:
+        raise reproduction.ReproductionError("--experiments is required (or pass --status).")
+    queue = reproduction.ReproductionQueue(
+        FLAGS.runs_dir, FLAGS.export_base, data_dir=FLAGS.data_dir,
+        train_args=shlex.split(FLAGS.train_args), ncp_args=shlex.split(FLAGS.ncp_args),
+        poll_seconds=FLAGS.poll_seconds, log=_log)
+    queue.run(entries)
     return 0
 
 

@@ -38,9 +38,10 @@ import sys
 import time
 import uuid
 
-from trainers import code_snapshot
+from trainers import checkpoint_state, code_snapshot
 from trainers.workdir_lock import workdir_lock
 from zoo import files
+from zoo.errors import UserError
 
 __all__ = ["QueueEntry", "ReproductionError", "ReproductionQueue", "cpu_model",
            "format_status", "parse_entries", "run_status"]
@@ -56,7 +57,7 @@ _EPOCH_TIMES_KEPT = 50
 _QUEUE_FLAGS = ("--experiment", "--workdir", "--data_dir", "--base_workdir")
 
 
-class ReproductionError(Exception):
+class ReproductionError(UserError):
     """A user error or a failed stage, said in one line (the programs print it, no traceback)."""
 
 
@@ -113,6 +114,15 @@ def _read_json(path):
         return json.load(f)
 
 
+def _checkpoint_state(workdir):
+    """The training's `checkpoints/state.json`, or None if there is none or it is unreadable
+    (the training program rebuilds it when it resumes)."""
+    try:
+        return checkpoint_state.read_state(os.path.join(workdir, "checkpoints", "state.json"))
+    except (OSError, ValueError):
+        return None
+
+
 def _kill_with_parent():
     """In the child: SIGKILL me when the queue dies, however it dies (Linux prctl)."""
     try:
@@ -142,7 +152,7 @@ class _Run:
     # What the workdirs say (the truth after a kill; run.json may lag behind).
     def training_finished(self):
         """Whether trainers.train has stopped (early or at its last epoch) and evaluated."""
-        checkpoint = _read_json(os.path.join(self.workdir, "checkpoints", "state.json"))
+        checkpoint = _checkpoint_state(self.workdir)
         evaluation = _read_json(os.path.join(self.workdir, "evaluation.json"))
         config = _read_json(os.path.join(self.workdir, "config.json"))
         if not (checkpoint and evaluation and config):
@@ -484,7 +494,7 @@ def run_status(runs_dir, entries=None):
         stages = run.state["stages"]
         row["elapsed_seconds"] = sum(s["wall_seconds"] for s in stages.values())
         row["exports"] = run.state["exports"]
-        checkpoint = _read_json(os.path.join(run.workdir, "checkpoints", "state.json")) or {}
+        checkpoint = _checkpoint_state(run.workdir) or {}
         config = _read_json(os.path.join(run.workdir, "config.json"))
         row.update(epoch=checkpoint.get("epoch", 0), best_val_loss=checkpoint.get("best"),
                    best_epoch=checkpoint.get("best_epoch"))

@@ -17,6 +17,7 @@ from absl import app, flags
 
 from trainers.ncp_training import load_ncp_model
 from zoo import files
+from zoo.errors import exits_on_user_error
 from zoo.images import image_grid, write_png
 from zoo.priors import NoiseContrastiveConditional
 
@@ -50,6 +51,7 @@ def sample_grids(model, output_dir, num_samples=64, seed=0):
     return paths
 
 
+@exits_on_user_error("trainers.sample_ncp")
 def main(argv):
     del argv
     model = load_ncp_model(FLAGS.workdir)

@@ -16,7 +16,8 @@ import sys
 import tensorflow as tf
 from absl import app, flags
 
-from trainers import cli, experiments, strategies, training
+from trainers import experiments, strategies, training
+from zoo.errors import exits_on_user_error
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("experiment", None, "Registered experiment name.", required=True)
@@ -83,7 +84,7 @@ def resolve_config(flag_values):
         train=dataclasses.replace(config.train, **drop_none(train)))
 
 
-@cli.user_errors_in_one_line("trainers.train")
+@exits_on_user_error("trainers.train")
 def main(argv):
     del argv
     config = resolve_config(FLAGS)

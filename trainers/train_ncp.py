@@ -22,7 +22,8 @@ import sys
 
 from absl import app, flags
 
-from trainers import cli, ncp_training
+from trainers import ncp_training
+from zoo.errors import exits_on_user_error
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("base_workdir", None, "Workdir of the trained VAE (trainers.train).",
@@ -49,7 +50,7 @@ flags.DEFINE_integer("eval_chunk_size", None, "Importance samples evaluated toge
 flags.DEFINE_integer("verbose", 2, "Keras fit verbosity.")
 
 
-@cli.user_errors_in_one_line("trainers.train_ncp")
+@exits_on_user_error("trainers.train_ncp")
 def main(argv):
     del argv
     fields = [f.name for f in dataclasses.fields(ncp_training.NCPConfig)]

@@ -3,8 +3,10 @@
 Workdir layout (written by the chief only; see `trainers/strategies.py`):
     config.json                  the resolved ExperimentConfig, the data dir and the
                                  command of the latest run
-    checkpoints/state.json       last completed epoch, best value, patience counter
-    checkpoints/ckpt-N.weights.h5  weights + optimizer state after epoch N
+    checkpoints/state.json       last completed epoch, best value, patience counter, and
+                                 the last two checkpoints' names
+    checkpoints/ckpt-N.weights.h5  weights + optimizer state after epoch N (two kept)
+    checkpoints/ckpt-N.json      the state after epoch N (rebuilds an unreadable state.json)
     checkpoints/best.keras       the model at the best validation loss
     tensorboard/                 TensorBoard logs
     evaluation.json              test metrics of the best model
@@ -176,17 +178,17 @@ def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
 def _restore_or_initialize(model, checkpointer, strategy, splits, seed):
     """Loads the checkpoint the checkpointer's state names, or initializes the model from data
     (flow priors' actnorm, "data" pseudo-inputs); returns the epoch training starts from."""
-    state = checkpointer.state
-    if state["checkpoint"]:
+    if checkpointer.state["checkpoint"]:
         with strategy.scope():
             model.optimizer.build(model.trainable_variables)
-            model.load_weights(os.path.join(checkpointer.directory, state["checkpoint"]))
-        print(f"Resuming from epoch {state['epoch']} ({state['checkpoint']}).")
+            checkpointer.restore(model)
+        print(f"Resuming from epoch {checkpointer.state['epoch']} "
+              f"({checkpointer.state['checkpoint']}).")
     elif model.initialization_examples:
         with strategy.scope():
             model.initialize_from_data(_initialization_batch(
                 splits, model.initialization_examples, seed))
-    return state["epoch"]
+    return checkpointer.state["epoch"]
 
 
 def _fit(model, config, strategy, splits, checkpointer, initial_epoch, write_dir, verbose):

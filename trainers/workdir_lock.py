@@ -13,18 +13,19 @@ import datetime
 import fcntl
 import os
 import socket
-import sys
+
+from zoo.errors import UserError, warn_user
 
 __all__ = ["LOCK", "NoSuchWorkdirError", "WorkdirInUseError", "workdir_lock"]
 
 LOCK = ".lock"
 
 
-class WorkdirInUseError(RuntimeError):
+class WorkdirInUseError(UserError, RuntimeError):
     """Another live process holds the workdir; the message names it."""
 
 
-class NoSuchWorkdirError(FileNotFoundError):
+class NoSuchWorkdirError(UserError, FileNotFoundError):
     """A program that reads a workdir was given a path that is not a folder."""
 
 
@@ -56,8 +57,8 @@ def workdir_lock(workdir, program, create=True):
         f.seek(0)
         previous = f.read().strip()
         if previous:
-            print(f"Warning: {workdir}: taking over the lock of {previous}, which ended without "
-                  f"releasing it.", file=sys.stderr, flush=True)
+            warn_user(f"{workdir}: taking over the lock of {previous}, which ended without "
+                      f"releasing it.")
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         f.seek(0)
         f.truncate()

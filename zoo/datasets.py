@@ -12,12 +12,15 @@ import dataclasses
 import os
 import urllib.error
 import urllib.request
+import zipfile
 
 import numpy as np
 
+from zoo.errors import UserError
 from zoo.registry import Registry
 
-__all__ = ["DATASETS", "TEST_SUBSET_RULE", "DatasetNotFoundError", "DatasetSpec", "Splits",
+__all__ = ["DATASETS", "TEST_SUBSET_RULE", "DatasetFileError", "DatasetNotFoundError",
+           "DatasetSpec", "Splits",
            "load_splits", "random_test_order", "test_subset"]
 
 # Where TFDS downloads from; asked once, with a short timeout, before any download.
@@ -48,8 +51,13 @@ def test_subset(num_test, num_examples=None):
     return random_test_order(num_test)[:num_examples]
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(UserError, FileNotFoundError):
     """No local copy of a dataset and no network to download it."""
+
+
+class DatasetFileError(UserError, ValueError):
+    """A local dataset file that cannot be used: unreadable (cut short, not an archive) or
+    with the wrong arrays, dtypes or values; the message names the file and the problem."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,7 +139,8 @@ def load_splits(name, data_dir=None, tfds_data_dir=None, validation_size=10000,
 
     Raises:
         DatasetNotFoundError: no local copy and no network, within seconds.
-        ValueError: a local file with the wrong keys, shapes or values.
+        DatasetFileError: a local file that is unreadable or has the wrong keys, shapes or
+            values.
     """
     spec = DATASETS.get(name)
     npz_path = os.path.join(data_dir, spec.npz_file) if data_dir else None
@@ -143,12 +152,20 @@ def load_splits(name, data_dir=None, tfds_data_dir=None, validation_size=10000,
 
 
 def _read_npz(spec, path):
-    with np.load(path) as archive:
-        missing = [k for k in spec.npz_splits.values() if k not in archive.files]
-        if missing:
-            raise ValueError(f"{path} lacks the arrays {missing}; it has "
-                             f"{archive.files}. Expected the layout of ../shared/data.")
-        return {split: archive[key] for split, key in spec.npz_splits.items()}
+    try:
+        # allow_pickle=False: a data file never runs code.
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [k for k in spec.npz_splits.values() if k not in archive.files]
+            if missing:
+                raise DatasetFileError(f"{path} lacks the arrays {missing}; it has "
+                                       f"{archive.files}. Expected the layout of ../shared/data.")
+            return {split: archive[key] for split, key in spec.npz_splits.items()}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        if isinstance(e, DatasetFileError):
+            raise
+        raise DatasetFileError(
+            f"{path} is not a readable .npz archive ({type(e).__name__}: {e}); it may be cut "
+            f"short. Copy it again (the layout of ../shared/data).") from None
 
 
 def _read_tfds(spec, tfds_data_dir, npz_path):
@@ -188,11 +205,11 @@ def _online():
 def _make_splits(spec, arrays, source, validation_size, seed):
     for split, images in arrays.items():
         if images.dtype != np.uint8 or images.shape[1:] != spec.image_shape[:2]:
-            raise ValueError(f"{source}: split {split!r} must be uint8 "
+            raise DatasetFileError(f"{source}: split {split!r} must be uint8 "
                              f"[N, {spec.image_shape[0]}, {spec.image_shape[1]}]; got "
                              f"{images.dtype} {images.shape}.")
         if spec.binarization == "static" and images.max() > 1:
-            raise ValueError(f"{source}: split {split!r} of a statically binarized "
+            raise DatasetFileError(f"{source}: split {split!r} of a statically binarized "
                              f"dataset has values above 1.")
     train = arrays["train"]
     valid = arrays.get("valid")

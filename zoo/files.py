@@ -5,7 +5,8 @@ import os
 
 import numpy as np
 
-__all__ = ["fsync", "save_keras_atomically", "write_json_atomically", "write_npz_atomically"]
+__all__ = ["fsync", "save_keras_atomically", "write_json", "write_json_atomically",
+           "write_npz_atomically"]
 
 
 def fsync(path):
@@ -17,17 +18,34 @@ def fsync(path):
         os.close(fd)
 
 
-def write_json_atomically(path, payload):
-    """Writes `payload` as JSON to `path.tmp`, flushes it and renames it to `path`.
-
-    Readers see the old file or the new one, never a half-written one.
-    """
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
+def write_json(path, payload):
+    """Writes `payload` as JSON to `path` and flushes it to disk."""
+    with open(path, "w") as f:
         json.dump(payload, f, indent=2, sort_keys=True)
         f.flush()
         os.fsync(f.fileno())
+
+
+def write_json_atomically(path, payload):
+    """Writes `payload` as JSON to `path.tmp`, flushes it and renames it to `path`.
+
+    Readers see the old file or the new one, never a half-written one; a write
+    that fails (a full disk) removes `path.tmp` and leaves `path` as it was.
+    """
+    tmp = path + ".tmp"
+    try:
+        write_json(tmp, payload)
+    except BaseException:
+        _remove_if_there(tmp)
+        raise
     os.replace(tmp, path)
+
+
+def _remove_if_there(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def write_npz_atomically(path, **arrays):
@@ -50,9 +68,10 @@ def save_keras_atomically(model, path, save=None):
     """
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".partial-{name}")   # ends in .keras, as Keras requires
-    if save is None:
-        model.save(tmp)
-    else:
-        save(model, tmp)
-    fsync(tmp)
+    try:
+        (save or (lambda m, p: m.save(p)))(model, tmp)
+        fsync(tmp)
+    except BaseException:
+        _remove_if_there(tmp)
+        raise
     os.replace(tmp, path)

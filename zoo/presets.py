@@ -15,6 +15,8 @@ repository's, or the one `pip install` copies).
 
 import os
 
+from zoo.errors import UnknownNameError
+
 __all__ = ["KERAS_MODEL", "REGISTRY_ENV", "SHIPPED_REGISTRY", "keras_model_path", "load_preset",
            "model_versions", "preset_names", "registry_dir"]
 
@@ -70,11 +72,11 @@ def keras_model_path(name, version=None, directory=None):
         if _versions(directory, name):
             hint = (f" {name!r} has SavedModel versions {_versions(directory, name)} but none "
                     f"ships its Keras model ({KERAS_MODEL}); load them with savedmodels.load.")
-        raise KeyError(f"No preset {name!r} in {directory}.{hint} Presets: {listing}.")
+        raise UnknownNameError(f"No preset {name!r} in {directory}.{hint} Presets: {listing}.")
     if version is None:
         version = presets[name][-1]
     elif int(version) not in presets[name]:
-        raise KeyError(f"Preset {name!r} has no version {version} with a Keras model; "
+        raise UnknownNameError(f"Preset {name!r} has no version {version} with a Keras model; "
                        f"versions: {presets[name]}.")
     return os.path.join(directory, name, str(int(version)), KERAS_MODEL)
 

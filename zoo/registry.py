@@ -2,13 +2,15 @@
 
 import dataclasses
 
+from zoo.errors import ConfigError, UnknownNameError
+
 __all__ = ["Registry", "dataclass_from_dict"]
 
 
 def dataclass_from_dict(config_class, options, what):
     """`config_class(**options)` for a dict of options (e.g. parsed JSON); lists become tuples.
 
-    Unknown keys are refused with a message naming `what` (e.g. "prior 'vamp'").
+    Unknown keys are refused (`ConfigError`) with a message naming `what` (e.g. "prior 'vamp'").
     Keys in the class's `RENAMED_OPTIONS` ({old: new}, if it has one) are read
     under their new names, so that saved configs keep loading.
     """
@@ -17,7 +19,7 @@ def dataclass_from_dict(config_class, options, what):
     known = {f.name for f in dataclasses.fields(config_class)}
     unknown = sorted(set(options) - known)
     if unknown:
-        raise ValueError(f"Unknown options {unknown} for {what}; known: {sorted(known)}.")
+        raise ConfigError(f"Unknown options {unknown} for {what}; known: {sorted(known)}.")
     return config_class(**{k: tuple(v) if isinstance(v, list) else v for k, v in options.items()})
 
 
@@ -53,7 +55,7 @@ class Registry:
         except KeyError:
             known = ", ".join(sorted(self._entries)) or "none"
             hint = f" ({self.hint} registers the built-in ones)" if self.hint else ""
-            raise KeyError(f"Unknown {self.kind} {name!r}. Known {self.kind}s: "
+            raise UnknownNameError(f"Unknown {self.kind} {name!r}. Known {self.kind}s: "
                            f"{known}{hint}.") from None
 
     def names(self):

@@ -48,8 +48,13 @@ def test_checkpoint_early_stopping_and_state(tmp_path):
     assert epoch == 4
     state = json.load(open(os.path.join(directory, "state.json")))
     assert state == {"epoch": 5, "best": 4.0, "best_epoch": 3, "wait": 2,
-                     "stopped_early": True, "checkpoint": "ckpt-5.weights.h5"}
-    assert sorted(os.listdir(directory)) == ["best.keras", "ckpt-5.weights.h5", "state.json"]
+                     "stopped_early": True, "checkpoint": "ckpt-5.weights.h5",
+                     "previous": "ckpt-4.weights.h5"}
+    # The last two checkpoints are kept, each with its state.
+    assert sorted(os.listdir(directory)) == ["best.keras", "ckpt-4.json", "ckpt-4.weights.h5",
+                                             "ckpt-5.json", "ckpt-5.weights.h5", "state.json"]
+    assert json.load(open(os.path.join(directory, "ckpt-5.json"))) == state
+    assert json.load(open(os.path.join(directory, "ckpt-4.json")))["wait"] == 1
     # A new callback on the same directory resumes the same state.
     assert callbacks.CheckpointAndEarlyStopping(directory, patience=1).state == state
 
@@ -61,36 +66,106 @@ def test_checkpoint_needs_the_monitored_value(tmp_path):
         cb.on_epoch_end(0, {"loss": 1.0})
 
 
-def test_a_crash_between_checkpoint_and_state_keeps_the_previous_checkpoint(tmp_path,
-                                                                          monkeypatch):
-    directory = str(tmp_path)
+def _three_epochs(directory):
+    """A callback after three epochs in `directory`, and the weights after each epoch."""
     model = _tiny_model()
     cb = callbacks.CheckpointAndEarlyStopping(directory, patience=5)
     cb.set_model(model)
-    cb.on_epoch_end(0, {"val_loss": 3.0})
-    saved = [w.numpy().copy() for w in model.weights]
-    model.layers[0].kernel.assign(np.full((2, 1), 7.0, np.float32))
+    weights = []
+    for epoch, loss in enumerate([3.0, 2.0, 2.5]):
+        model.layers[0].kernel.assign(np.full((2, 1), float(epoch), np.float32))
+        cb.on_epoch_end(epoch, {"val_loss": loss})
+        weights.append([w.numpy().copy() for w in model.weights])
+    return cb, weights
 
-    def crash(path, payload):
-        raise OSError("killed before state.json was replaced")
 
-    monkeypatch.setattr(files, "write_json_atomically", crash)
-    with pytest.raises(OSError, match="killed"):
-        cb.on_epoch_end(1, {"val_loss": 4.0})
-    monkeypatch.undo()
-    # Epoch 2's file exists, but the state still names epoch 1, whose file is intact.
-    assert os.path.exists(os.path.join(directory, "ckpt-2.weights.h5"))
-    state = callbacks.CheckpointAndEarlyStopping.load_state(directory)
-    assert state["epoch"] == 1 and state["checkpoint"] == "ckpt-1.weights.h5"
-    restored = _tiny_model()
-    restored.load_weights(os.path.join(directory, state["checkpoint"]))
-    for a, b in zip(restored.weights, saved):
+def _assert_weights(model, expected):
+    for a, b in zip(model.weights, expected):
         np.testing.assert_array_equal(a.numpy(), b)
-    # The resumed run overwrites the stray file and deletes the older one.
+
+
+@pytest.mark.parametrize("failing", ["best.keras", "ckpt-4.weights.h5", "ckpt-4.json",
+                                     "state.json"])
+def test_a_failed_write_leaves_the_checkpoints_as_they_were_and_names_the_file(
+        failing, tmp_path, monkeypatch):
+    directory = str(tmp_path)
+    cb, _ = _three_epochs(directory)
+    before = {name: open(os.path.join(directory, name), "rb").read()
+              for name in os.listdir(directory)}
+
+    def half_written(path, *_):
+        with open(path, "wb") as f:
+            f.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    if failing == "best.keras":
+        monkeypatch.setattr(cb, "_save_best", half_written)
+    elif failing == "ckpt-4.weights.h5":
+        monkeypatch.setattr(cb.model, "save_weights", half_written)
+    else:
+        real = files.write_json
+        monkeypatch.setattr(files, "write_json", lambda path, payload: (
+            half_written(path) if os.path.basename(path).startswith(failing)
+            else real(path, payload)))
+    with pytest.raises(callbacks.CheckpointError) as error:
+        cb.on_epoch_end(3, {"val_loss": 1.0})   # a new best: every file is written
+    name = ".partial-best.keras" if failing == "best.keras" else failing + (
+        ".tmp" if failing == "state.json" else "")
+    assert str(error.value).startswith(f"Could not write {os.path.join(directory, name)} "
+                                       f"(OSError: [Errno 28] No space left on device); the "
+                                       f"checkpoints are as they were after epoch 3.")
+    after = {name: open(os.path.join(directory, name), "rb").read()
+             for name in os.listdir(directory)}
+    assert after == before and cb.state["epoch"] == 3
+
+
+def test_a_newest_checkpoint_that_does_not_load_falls_back_to_the_previous_one(
+        tmp_path, capsys):
+    directory = str(tmp_path)
+    _, weights = _three_epochs(directory)
+    newest = os.path.join(directory, "ckpt-3.weights.h5")
+    with open(newest, "r+b") as f:
+        f.truncate(os.path.getsize(newest) // 2)   # a checkpoint cut short
     resumed = callbacks.CheckpointAndEarlyStopping(directory, patience=5)
-    resumed.set_model(restored)
-    resumed.on_epoch_end(1, {"val_loss": 2.0})
-    assert sorted(os.listdir(directory)) == ["best.keras", "ckpt-2.weights.h5", "state.json"]
+    model = _tiny_model()
+    assert resumed.restore(model) == 2
+    warning = capsys.readouterr().err
+    _assert_weights(model, weights[1])
+    assert resumed.state == json.load(open(os.path.join(directory, "ckpt-2.json")))
+    assert warning.startswith(f"Warning: Could not load the newest checkpoint {newest} (")
+    assert warning.endswith(f"; resuming from the previous one, {directory}/ckpt-2.weights.h5 "
+                            f"(epoch 2).\n")
+    # Neither loads: an error naming both.
+    with open(os.path.join(directory, "ckpt-2.weights.h5"), "wb") as f:
+        f.write(b"not hdf5")
+    with pytest.raises(callbacks.CheckpointError, match=(
+            rf"No checkpoint in {directory} loads: {newest} \(.*\); "
+            rf"{directory}/ckpt-2.weights.h5 \(.*\)\. Delete {directory} to train")):
+        callbacks.CheckpointAndEarlyStopping(directory, patience=5).restore(_tiny_model())
+
+
+def test_an_unreadable_state_is_rebuilt_from_the_checkpoints_states(tmp_path, capsys):
+    directory = str(tmp_path)
+    cb, weights = _three_epochs(directory)
+    state_path = os.path.join(directory, "state.json")
+    text = open(state_path).read()
+    with open(state_path, "w") as f:
+        f.write(text[:len(text) // 2])            # cut short
+    resumed = callbacks.CheckpointAndEarlyStopping(directory, patience=5)
+    assert resumed.state == cb.state
+    warning = capsys.readouterr().err
+    assert warning.startswith(f"Warning: {state_path} is unreadable (not JSON: ")
+    assert warning.endswith("; rebuilt from ckpt-3.json (epoch 3).\n")
+    model = _tiny_model()
+    assert resumed.restore(model) == 3
+    _assert_weights(model, weights[2])
+    # Nothing to rebuild it from: the error names the file and the ways out.
+    for name in ("ckpt-2.json", "ckpt-3.json"):
+        os.remove(os.path.join(directory, name))
+    with pytest.raises(callbacks.CheckpointError, match=(
+            rf"{state_path} is unreadable \(not JSON: .*\) and no ckpt-<epoch>.json beside it "
+            rf"rebuilds it\. Restore the file, or delete {directory} to train from the start\.")):
+        callbacks.CheckpointAndEarlyStopping(directory, patience=5)
 
 
 def test_adam_norm_grad_steps_are_invariant_to_gradient_scale():

@@ -78,7 +78,8 @@ def test_two_workers_end_with_identical_weights_and_the_chief_checkpoint_loads(
     # The other worker wrote only to its temporary folder ("zoo-worker-1-*"), and removed it.
     assert [name for name in os.listdir(tmp_path / "tmp-1") if name.startswith("zoo-")] == []
     assert sorted(os.listdir(os.path.join(workdir, "checkpoints"))) == [
-        "best.keras", "ckpt-2.weights.h5", "state.json"]
+        "best.keras", "ckpt-1.json", "ckpt-1.weights.h5", "ckpt-2.json", "ckpt-2.weights.h5",
+        "state.json"]
 
     from trainers import training
     config, _ = training.load_workdir_config(workdir)

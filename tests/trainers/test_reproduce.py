@@ -184,7 +184,8 @@ def test_status_estimates_time_left_from_epoch_times(tmp_path):
         "stages": {"train": {"done": False, "wall_seconds": 7200.0, "attempts": 2}},
         "epoch_seconds": [4.0, 5.0, 100.0], "train_args": []}))
     (run_dir / "workdir" / "checkpoints" / "state.json").write_text(json.dumps({
-        "epoch": 150, "best": 90.5, "best_epoch": 140, "stopped_early": False, "wait": 10}))
+        "epoch": 150, "best": 90.5, "best_epoch": 140, "stopped_early": False, "wait": 10,
+        "checkpoint": "ckpt-150.weights.h5"}))
     (run_dir / "workdir" / "config.json").write_text(json.dumps({"experiment": {"train": {
         "epochs": 2000, "warmup_epochs": 100, "patience": 50}}}))
     [row] = reproduction.run_status(str(tmp_path))
@@ -270,17 +271,17 @@ def test_bad_input_is_refused_before_any_training(problem, data_dir, tmp_path):
     experiments = "vae_standard_static_mnist"
     if problem == "unknown experiment":
         experiments += ",vae_nonesuch_static_mnist"
-        expected = "error: Unknown experiment vae_nonesuch_static_mnist; known: "
+        expected = "trainers.reproduce: Unknown experiment vae_nonesuch_static_mnist; known: "
     elif problem == "runs_dir is a file":
         runs_dir.write_text("")
-        expected = f"error: --runs_dir={runs_dir} is a file, not a folder."
+        expected = f"trainers.reproduce: --runs_dir={runs_dir} is a file, not a folder."
     else:
         if os.geteuid() == 0:
             export_base.write_text("")   # root may write anywhere: a file is unwritable
-            expected = f"error: --export_base={export_base} is a file, not a folder."
+            expected = f"trainers.reproduce: --export_base={export_base} is a file, not a folder."
         else:
             export_base.mkdir(mode=0o500)
-            expected = f"error: --export_base={export_base} is not writable"
+            expected = f"trainers.reproduce: --export_base={export_base} is not writable"
     result = subprocess.run(
         _queue_command(ROOT, runs_dir, export_base, data_dir, experiments), cwd=ROOT,
         env=_env(ROOT), capture_output=True, text=True, timeout=300)

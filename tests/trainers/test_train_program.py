@@ -40,7 +40,8 @@ def test_train_writes_checkpoints_and_evaluation_then_resumes(data_dir, tmp_path
     state = json.load(open(os.path.join(workdir, "checkpoints", "state.json")))
     assert state["epoch"] == 2 and state["checkpoint"] == "ckpt-2.weights.h5"
     assert sorted(os.listdir(os.path.join(workdir, "checkpoints"))) == [
-        "best.keras", "ckpt-2.weights.h5", "state.json"]
+        "best.keras", "ckpt-1.json", "ckpt-1.weights.h5", "ckpt-2.json", "ckpt-2.weights.h5",
+        "state.json"]
     assert os.listdir(os.path.join(workdir, "tensorboard"))
     evaluation = json.load(open(os.path.join(workdir, "evaluation.json")))
     assert evaluation["epochs_trained"] == 2 and evaluation["resumed_from_epoch"] == 0
@@ -58,7 +59,8 @@ def test_train_writes_checkpoints_and_evaluation_then_resumes(data_dir, tmp_path
     evaluation = json.load(open(os.path.join(workdir, "evaluation.json")))
     assert evaluation["epochs_trained"] == 3 and evaluation["resumed_from_epoch"] == 2
     assert sorted(os.listdir(os.path.join(workdir, "checkpoints"))) == [
-        "best.keras", "ckpt-3.weights.h5", "state.json"]
+        "best.keras", "ckpt-2.json", "ckpt-2.weights.h5", "ckpt-3.json", "ckpt-3.weights.h5",
+        "state.json"]
 
     # The evaluation program recomputes from the best checkpoint.
     _run("trainers.evaluate", f"--workdir={workdir}", "--num_samples=32",

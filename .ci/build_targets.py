@@ -67,7 +67,19 @@ TEST_SETTINGS = {
                                                 "shard_count": 4},
     "tests/zoo/models/test_gated_conv_hvae.py": {"size": "medium"},
     "tests/zoo/priors/test_noise_contrastive.py": {"size": "medium"},
-    "tests/savedmodels/test_cc_loader.py": {"size": "medium"},
+    "tests/savedmodels/test_cc_loader.py": {"size": "large"},   # compiles; 300 fuzzed requests
+    "tests/savedmodels/test_validation.py": {"size": "medium"},   # 600 fuzzed requests
+    "tests/savedmodels/test_request_memory.py": {"size": "medium"},
+    "tests/trainers/test_recovery.py": {
+        "size": "large", "tags": ["slow"], "extra_deps": ["trainers_train"],   # subprocesses
+    },
+    # It reads the programs' sources.
+    "tests/zoo/test_errors.py": {"data": [
+        f"{package}/{name}.py" for package, names in (
+            ("trainers", ("train", "train_ncp", "evaluate", "export", "reproduce", "analyze",
+                          "rd_sweep", "compare", "sample_ncp")),
+            ("savedmodels", ("evaluate_export", "showcase", "backfill_keras")))
+        for name in names]},
     "tests/trainers/test_reproduce.py": {  # the queue and the programs it runs
         "size": "large", "tags": ["slow"],
         "extra_deps": ["trainers_reproduce", "trainers_train", "trainers_train_ncp",

@@ -20,7 +20,7 @@ float tensor but is a double tensor").
 
 import tensorflow as tf
 
-__all__ = ["checked_batch", "checked_count", "checked_scalar", "require_all"]
+__all__ = ["checked_batch", "checked_count", "checked_scalar", "checked_work", "require_all"]
 
 
 def _text(value):
@@ -62,8 +62,9 @@ def _rank_and_dims(value, rank):
     return has_rank, padded[:rank]
 
 
-def checked_batch(value, name, signature, event_shape, value_range=None, support=None):
-    """Checks a batch `[batch, *event_shape]` of finite values.
+def checked_batch(value, name, signature, event_shape, value_range=None, support=None,
+                  max_batch=None):
+    """Checks a batch `[batch, *event_shape]` of finite values, at most `max_batch` of them.
 
     Args:
         value: the fed tensor, any shape.
@@ -72,6 +73,8 @@ def checked_batch(value, name, signature, event_shape, value_range=None, support
         value_range: None or (low, high), inclusive bounds of every value.
         support: None or (predicate, description): `predicate(values)` is a bool
             scalar that holds when every value is one the model is defined on.
+        max_batch: None or the most examples per request (the size check runs
+            first, so an oversized request is refused before its values are read).
 
     Returns:
         `value` with the static shape `[None, *event_shape]`, after the checks.
@@ -91,6 +94,10 @@ def checked_batch(value, name, signature, event_shape, value_range=None, support
         (tf.reduce_all(tf.math.is_finite(flat)),
          f"{where} holds non-finite values (NaN or infinity)"),
     ]
+    if max_batch is not None:
+        checks.insert(2, (dims[0] <= max_batch, tf.strings.join([
+            f"{where} holds ", _text(dims[0]), f" examples; at most {max_batch} per request "
+            "(limit max_batch)"])))
     if value_range is not None:
         low, high = value_range
         checks.append((tf.reduce_all((flat >= low) & (flat <= high)), tf.strings.join([
@@ -113,6 +120,16 @@ def _scalar_check(value, name, signature):
 def checked_scalar(value, name, signature):
     """Checks that `value` is a scalar; returns it with a static scalar shape."""
     return tf.reshape(require_all(value, [_scalar_check(value, name, signature)]), [])
+
+
+def checked_work(batch, num_samples, signature, maximum):
+    """Checks that `batch x num_samples` (checked scalars) is at most `maximum`; returns
+    `num_samples`."""
+    work = tf.cast(batch, tf.int64) * tf.cast(num_samples, tf.int64)
+    return require_all(num_samples, [(work <= maximum, tf.strings.join([
+        f"{signature}: ", _text(batch), " examples x ", _text(num_samples),
+        " samples = ", _text(work), f" importance samples; at most {maximum} per request "
+        "(limit max_log_likelihood_work): send fewer examples per request"]))])
 
 
 def checked_count(value, name, signature, maximum):

@@ -80,7 +80,7 @@ def test_the_main_job_runs_on_a_tiny_registry_and_prints_its_table(tmp_path):
         [sys.executable, "-m", "savedmodels.showcase", f"--data_dir={data_dir}",
          f"--registry={tmp_path / 'nothing'}"], cwd=ROOT, capture_output=True, text=True,
         timeout=300)
-    assert empty.returncode == 2 and "error: No exports in" in empty.stderr
+    assert empty.returncode == 2 and "savedmodels.showcase: No exports in" in empty.stderr
 
 
 def _python_snippets():

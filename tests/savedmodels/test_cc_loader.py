@@ -81,6 +81,29 @@ def test_cpp_loader_gets_invalid_argument_for_bad_requests(binary, vamp_export):
     assert results["fine"]["z"].shape == (2, 3)
 
 
+def test_fuzzed_requests_through_the_cpp_loader(binary, vamp_export):
+    """A few hundred random requests in one C++ process: it does not crash; each gets
+    INVALID_ARGUMENT, or, if the contract accepts it, Python's answer."""
+    from tests import fuzz_requests
+    requests = {f"r{i:03d}": request
+                for i, request in enumerate(fuzz_requests.random_requests(300, seed=1))}
+    results, _ = cc_loader.run_requests(binary, vamp_export, requests)   # raises if it crashed
+    loaded = tf.saved_model.load(vamp_export)
+    answered = 0
+    for name, (signature, inputs) in requests.items():
+        if not fuzz_requests.is_valid(signature, inputs):
+            assert isinstance(results[name], cc_loader.CppError), name
+            assert results[name].code == "INVALID_ARGUMENT", (name, results[name])
+            continue
+        fuzz_requests.check_answer(signature, inputs, results[name])
+        expected = loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})
+        for key, value in expected.items():
+            np.testing.assert_allclose(results[name][key], value, rtol=1e-5, atol=1e-6,
+                                       err_msg=f"{name}/{key}")
+        answered += 1
+    assert answered >= 40, answered
+
+
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))

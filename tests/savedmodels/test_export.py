@@ -86,6 +86,31 @@ def test_every_signature_matches_the_in_memory_model(name, exports):
     assert first["x"].shape == (7,) + IMAGE_SHAPE and first["z"].shape == (7, LATENT_DIM)
 
 
+def test_batches_are_processed_in_slices_each_with_its_own_seed(exports):
+    """250 examples: three slices of the export's 100, the last one short; slice i draws with
+    the seed [0, i] (or [seed, i]), so each slice equals the model called on it alone."""
+    model, loaded, _ = exports["vamp"]
+    x = binary_images(250, seed=6)
+    slices = [(0, slice(0, 100)), (1, slice(100, 200)), (2, slice(200, 250))]
+    seed = lambda s, i: tf.constant([s, i], tf.int64)
+    concat = lambda parts, key: np.concatenate([p[key].numpy() for p in parts])
+    encoded = loaded.signatures["encode"](x=x)
+    parts = [model.encode(x[rows], seed=seed(0, i)) for i, rows in slices]
+    for key in ("loc", "scale", "z"):
+        np.testing.assert_allclose(encoded[key], concat(parts, key), atol=1e-6)
+    estimates = loaded.signatures["log_likelihood"](x=x, num_samples=tf.constant(30))
+    parts = [model.importance_estimates(x[rows], 30, chunk_size=100, seed=seed(0, i))
+             for i, rows in slices]
+    for key in ("log_likelihood", "elbo"):
+        np.testing.assert_allclose(estimates[key], concat(parts, key), rtol=1e-5)
+    sampled = loaded.signatures["sample"](num_samples=tf.constant(250),
+                                          seed=tf.constant(11, tf.int64))
+    parts = [model.sample(n, seed=seed(11, i)) for i, n in enumerate((100, 100, 50))]
+    np.testing.assert_allclose(sampled["z"], concat(parts, "z"), atol=1e-6)
+    np.testing.assert_array_equal(sampled["x"], concat(parts, "x"))
+    assert len({tuple(row) for row in sampled["z"].numpy().round(5)}) == 250   # all distinct
+
+
 def test_exports_load_and_run_without_the_project_code(exports, tmp_path):
     # A fresh interpreter outside the repository, with no PYTHONPATH: it must
     # not import (nor be able to import) zoo, and gets the parent's numbers.
@@ -142,8 +167,10 @@ def test_tf_serving_layout_and_metadata(exports):
     assert metadata["model"]["latent_shape"] == [LATENT_DIM]
     assert metadata["model"]["prior"] == "VampPrior"
     assert metadata["limits"]["max_log_likelihood_samples"] == 10_000
+    assert metadata["limits"]["max_batch"] == 10_000
+    assert metadata["limits"]["max_log_likelihood_work"] == 10_000_000
     assert metadata["signatures"]["encode"]["inputs"]["x"] == (
-        "float32 [batch, 4, 4, 1], values in [0, 1]")
+        "float32 [batch, 4, 4, 1], values in [0, 1], at most 10000 per request")
     assert "binary values, 0 or 1" in metadata["signatures"]["log_likelihood"]["inputs"]["x"]
     # The tag TF Serving loads.
     saved_model = saved_model_pb2.SavedModel()

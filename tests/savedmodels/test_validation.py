@@ -66,6 +66,20 @@ BAD_REQUESTS = {
                 "expected to be a float tensor but is a uint8 tensor"),
     "x_string": ("encode", dict(x=tf.constant(["1"])),
                  "expected to be a float tensor but is a string tensor"),
+    # encode, decode, log_likelihood: the limits, before any work
+    "x_over_max_batch": ("encode", dict(x=images(10_001, *IMAGE_SHAPE)),
+                         "encode: x holds 10001 examples; at most 10000 per request (limit "
+                         "max_batch)"),
+    "z_over_max_batch": ("decode", dict(z=images(10_001, 3)),
+                         "decode: z holds 10001 examples; at most 10000 per request"),
+    "ll_over_max_batch": ("log_likelihood", dict(x=images(10_001, *IMAGE_SHAPE),
+                                                 num_samples=N(1)),
+                          "log_likelihood: x holds 10001 examples; at most 10000 per request"),
+    "ll_over_max_work": ("log_likelihood", dict(x=images(1001, *IMAGE_SHAPE),
+                                                num_samples=N(10_000)),
+                         "log_likelihood: 1001 examples x 10000 samples = 10010000 importance "
+                         "samples; at most 10000000 per request (limit "
+                         "max_log_likelihood_work): send fewer examples per request"),
     # decode
     "z_wrong_dim": ("decode", dict(z=images(2, 4)),
                     "decode: z must have shape [batch, 3]; got shape [2 4]"),
@@ -131,10 +145,50 @@ def test_limits_and_empty_batches_are_accepted(signatures):
     assert out["x"].shape == (10_000,) + IMAGE_SHAPE
     out = bernoulli["log_likelihood"](x=GOOD_X[:1], num_samples=N(10_000))
     assert out["log_likelihood"].shape == (1,)
+    out = bernoulli["log_likelihood"](x=images(1000, *IMAGE_SHAPE), num_samples=N(10_000))
+    assert out["log_likelihood"].shape == (1000,)   # exactly the work limit
+    assert bernoulli["encode"](x=images(10_000, *IMAGE_SHAPE))["z"].shape == (10_000, 3)
     assert bernoulli["log_likelihood"](x=GOOD_X, num_samples=N(1))["elbo"].shape == (2,)
     empty = bernoulli["encode"](x=images(0, *IMAGE_SHAPE))
     assert empty["z"].shape == (0, LATENT_DIM)
     assert bernoulli["decode"](z=images(0, LATENT_DIM))["mean"].shape == (0,) + IMAGE_SHAPE
+
+
+def _rss_mb():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
+def test_fuzzed_requests_get_invalid_argument_or_a_correct_answer_and_leak_nothing(signatures):
+    from tests import fuzz_requests
+    requests = fuzz_requests.random_requests(300, seed=0)
+    bernoulli = signatures["bernoulli"]
+
+    def send_all():
+        answered = refused = 0
+        for signature, inputs in requests:
+            valid = fuzz_requests.is_valid(signature, inputs)
+            try:
+                outputs = bernoulli[signature](**{k: tf.constant(v) for k, v in inputs.items()})
+            except tf.errors.InvalidArgumentError as e:
+                assert not valid, (signature, {k: (v.dtype, v.shape) for k, v in inputs.items()},
+                                   e.message)
+                refused += 1
+                continue
+            except TypeError as e:   # Python's wrapper cannot cast a tensor of another dtype
+                assert not valid and "Can not cast" in str(e), e
+                refused += 1
+                continue
+            assert valid, (signature, {k: (v.dtype, v.shape) for k, v in inputs.items()})
+            fuzz_requests.check_answer(signature, inputs, outputs)
+            answered += 1
+        return answered, refused
+
+    answered, refused = send_all()   # the first pass also builds what later calls reuse
+    assert answered >= 40 and refused >= 150, (answered, refused)
+    before = _rss_mb()
+    assert send_all() == (answered, refused)
+    assert _rss_mb() - before < 30, (before, _rss_mb())
 
 
 if __name__ == "__main__":  # Bazel py_test entry point.

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -26,18 +27,25 @@ def _free_ports(count):
     return ports
 
 
-def _run_workers(argv, tmp_path, count=2, timeout=300):
-    """Runs `argv` once per worker with its TF_CONFIG; returns the finished processes."""
+def _start_workers(argv, tmp_path, count=2, extra_env=None):
+    """Starts `argv` once per worker with its TF_CONFIG (and `extra_env[index]`)."""
     workers = [f"127.0.0.1:{port}" for port in _free_ports(count)]
     processes = []
     for index in range(count):
         tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
         temp = tmp_path / f"tmp-{index}"
-        temp.mkdir(parents=True)
+        temp.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT,
-                   TF_CONFIG=json.dumps(tf_config), TMPDIR=str(temp))
+                   TF_CONFIG=json.dumps(tf_config), TMPDIR=str(temp),
+                   **(extra_env or {}).get(index, {}))
         processes.append(subprocess.Popen(argv, cwd=ROOT, env=env, text=True,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    return processes
+
+
+def _run_workers(argv, tmp_path, count=2, timeout=300):
+    """Runs `argv` once per worker with its TF_CONFIG; returns the finished processes."""
+    processes = _start_workers(argv, tmp_path, count)
     results = []
     try:
         for process in processes:
@@ -88,6 +96,41 @@ def test_two_workers_end_with_identical_weights_and_the_chief_checkpoint_loads(
     model.load_weights(os.path.join(workdir, "checkpoints", "ckpt-2.weights.h5"))
     assert training.weights_digest(model) == chief["weights_sha256"]
     assert int(model.optimizer.iterations.numpy()) == 8
+
+
+def test_a_worker_killed_mid_run_then_both_restarted_ends_like_an_uninterrupted_run(
+        data_dir, tmp_path):
+    """Worker 1 is SIGKILLed at step 6 (epoch 2 of 3, after the chief's epoch-1 checkpoint);
+    worker 0, stuck in a collective, is killed too; the same command on both resumes from
+    epoch 1 and ends with the weights of an uninterrupted run."""
+    train = lambda workdir: [
+        sys.executable, "-m", "trainers.train", "--experiment=vae_standard_static_mnist",
+        f"--data_dir={data_dir}", f"--workdir={workdir}", "--strategy=multi_worker",
+        "--batch_size=50", "--epochs=3", "--warmup_epochs=2", "--eval_num_samples=4",
+        "--latent_dim=4", "--hidden_units=16", "--verbose=0"]
+    uninterrupted = _run_workers(train(tmp_path / "whole"), tmp_path / "a")
+    assert [r[0] for r in uninterrupted] == [0, 0], uninterrupted[0][2][-3000:]
+
+    workdir = tmp_path / "run"
+    processes = _start_workers(train(workdir), tmp_path / "b",
+                               extra_env={1: {"ZOO_FAULT_KILL_AT_STEP": "6"}})
+    try:
+        assert processes[1].wait(timeout=300) == -9, processes[1].communicate()[1][-3000:]
+        time.sleep(1.0)
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+    state = json.loads((workdir / "checkpoints" / "state.json").read_text())
+    assert state["epoch"] == 1
+
+    resumed = _run_workers(train(workdir), tmp_path / "c")
+    assert [r[0] for r in resumed] == [0, 0], resumed[0][2][-3000:]
+    assert "Resuming from epoch 1" in resumed[0][1] and "Resuming from epoch 1" in resumed[1][1]
+    whole, again = _last_json(uninterrupted[0][1]), _last_json(resumed[0][1])
+    assert again["resumed_from_epoch"] == 1 and again["optimizer_steps"] == 12
+    assert again["weights_sha256"] == whole["weights_sha256"]
+    assert _last_json(resumed[1][1])["weights_sha256"] == whole["weights_sha256"]
 
 
 KERAS_UNDER_MULTI_WORKER = textwrap.dedent("""

@@ -62,7 +62,10 @@ def random_requests(count, seed=0):
     requests = []
     for _ in range(count):
         signature = ("encode", "decode", "log_likelihood", "sample")[rng.randint(4)]
-        if signature in ("encode", "log_likelihood"):
+        if signature == "log_likelihood" and rng.rand() < 0.4:   # well formed, to be answered
+            batch = int(rng.choice(BATCHES[:-1]))
+            inputs = {"x": (rng.rand(batch, *EVENT_SHAPE) > 0.5).astype(np.float32)}
+        elif signature in ("encode", "log_likelihood"):
             inputs = {"x": _batch_input(rng, EVENT_SHAPE)}
         elif signature == "decode":
             inputs = {"z": _batch_input(rng, LATENT_SHAPE)}

@@ -32,6 +32,7 @@ from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation, write_per_example
 from trainers.workdir_lock import workdir_lock
 from zoo import datasets, files
+from zoo.errors import ConfigError
 from zoo.models import build_model
 
 __all__ = ["compiled_model", "evaluate_workdir", "load_best_model", "load_workdir_command",
@@ -66,7 +67,7 @@ def _save_workdir_config(workdir, config, data_dir, command=None):
     if os.path.exists(path):
         previous, _ = load_workdir_config(workdir)
         if (previous.model, previous.data) != (config.model, config.data):
-            raise ValueError(
+            raise ConfigError(
                 f"{workdir} holds a run of a different model or dataset "
                 f"({previous.name}: {previous.model}, {previous.data}); use a new --workdir.")
     files.write_json_atomically(path, {"experiment": dataclasses.asdict(config),
@@ -116,6 +117,9 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1, command=None, 
 
 def _train_and_evaluate(config, workdir, data_dir, verbose, command, strategy, role):
     checkpoint_dir = os.path.join(workdir, CHECKPOINTS)
+    # The data first: a missing or damaged file stops the run before the workdir is written.
+    splits = datasets.load_splits(config.data.name, data_dir,
+                                  validation_size=config.data.validation_size)
     if role.is_chief:
         os.makedirs(checkpoint_dir, exist_ok=True)
         _save_workdir_config(workdir, config, data_dir, command)
@@ -123,8 +127,6 @@ def _train_and_evaluate(config, workdir, data_dir, verbose, command, strategy, r
     else:
         write_dir = tempfile.mkdtemp(prefix=f"zoo-{role.task.replace('/', '-')}-")
         os.makedirs(os.path.join(write_dir, CHECKPOINTS))
-    splits = datasets.load_splits(config.data.name, data_dir,
-                                  validation_size=config.data.validation_size)
     try:
         training = _train(config, strategy, splits, checkpoint_dir, write_dir, verbose)
     finally:

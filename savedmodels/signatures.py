@@ -63,8 +63,9 @@ def _data_checks(model, support):
 
 
 def _slice_seed(seed, index):
-    """The stateless seed `[seed, index]` of slice `index` (slice 0: the seed of an int)."""
-    return tf.stack([tf.constant(seed, tf.int64), tf.cast(index, tf.int64)])
+    """The stateless seed `[seed, index]` of slice `index` (an int or int64 scalar `seed`;
+    slice 0's is the one an int seed stands for)."""
+    return tf.stack([tf.cast(seed, tf.int64), tf.cast(index, tf.int64)])
 
 
 def in_slices(fn, x, size, output_specs):
@@ -120,8 +121,7 @@ def serving_functions(model, limits=ServingLimits()):
             seed=_slice_seed(limits.log_likelihood_seed, i))
 
     def sample_slice(seed):
-        return lambda indices, i: model.sample(tf.shape(indices)[0],
-                                               seed=tf.stack([seed, tf.cast(i, tf.int64)]))
+        return lambda indices, i: model.sample(tf.shape(indices)[0], seed=_slice_seed(seed, i))
 
     # The outputs' dtypes and trailing shapes, from one example (eagerly, once).
     x0, z0 = tf.zeros((1, *model.event_shape)), tf.zeros((1, *model.latent_shape))

@@ -56,8 +56,9 @@ class CheckpointAndEarlyStopping(keras.callbacks.Callback):
       - `best.keras`: the whole model at the lowest `monitor` so far; with an
         optimizer EMA (Polyak averaging), with the averaged weights, those
         `keras.callbacks.SwapEMAWeights` validates.
-    Every file is written under a temporary name and flushed before any is
-    renamed into place, so a process killed at any moment loses at most the
+    Every file is flushed before `state.json` names it, and the files that
+    replace others (`best.keras`, `state.json`) are written under temporary
+    names and renamed last, so a process killed at any moment loses at most the
     epoch in progress, and a write that fails (a full disk) leaves the
     directory as it was before that epoch's save and raises `CheckpointError`
     naming the file. On resume (`restore`), a newest checkpoint that does not

@@ -72,7 +72,7 @@ def main(argv):
     results = evaluate_export(values.export_dir, values.data_dir, values.num_samples,
                               values.num_examples, values.batch_size,
                               progress=f"Test log-likelihood (S = {values.num_samples})")
-    print(json.dumps(results, indent=2, sort_keys=True))
+    print(json.dumps(results, indent=2, sort_keys=True), flush=True)
 
 
 if __name__ == "__main__":

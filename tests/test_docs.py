@@ -184,10 +184,11 @@ def test_the_two_worker_example_runs_as_written(tmp_path):
     result = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True,
                             timeout=600, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
                                                   PYTHONPATH=ROOT))
-    assert result.returncode == 0, result.stderr[-3000:]
+    report = f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-6000:]}"
+    assert result.returncode == 0 and "failed: exit code" not in result.stderr, report
     printed = [json.loads(text) for text in re.findall(r"^\{.*?^\}", result.stdout,
                                                         flags=re.M | re.S)]
-    assert len(printed) == 2
+    assert sorted(p.get("task", "chief") for p in printed) == ["chief", "worker/1"], report
     chief = json.load(open(os.path.join(workdir, "evaluation.json")))
     assert chief["replicas"] == 2 and chief["epochs_trained"] == 1
     assert {p["weights_sha256"] for p in printed} == {chief["weights_sha256"]}

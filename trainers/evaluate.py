@@ -26,7 +26,7 @@ def main(argv):
         results = training.evaluate_workdir(FLAGS.workdir, data_dir=FLAGS.data_dir,
                                             num_samples=FLAGS.num_samples,
                                             num_examples=FLAGS.num_examples, progress=True)
-    print(json.dumps(results, indent=2, sort_keys=True))
+    print(json.dumps(results, indent=2, sort_keys=True), flush=True)
 
 
 if __name__ == "__main__":

@@ -96,7 +96,9 @@ def main(argv):
     results = training.train_and_evaluate(config, FLAGS.workdir, FLAGS.data_dir,
                                           verbose=FLAGS.verbose, command=command,
                                           strategy=strategy)
-    print(json.dumps(results, indent=2, sort_keys=True))
+    # Flushed now, not at exit: the results must not depend on how the process ends (a
+    # non-chief worker's end follows the chief's, which stops the cluster's service).
+    print(json.dumps(results, indent=2, sort_keys=True), flush=True)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def main(argv):
     results = ncp_training.train_ncp(config, FLAGS.base_workdir, FLAGS.workdir,
                                      data_dir=FLAGS.data_dir, verbose=FLAGS.verbose,
                                      command=command)
-    print(json.dumps(results, indent=2, sort_keys=True))
+    print(json.dumps(results, indent=2, sort_keys=True), flush=True)
     print(f"Wrote {os.path.join(FLAGS.workdir, 'evaluation.json')}")
 
 

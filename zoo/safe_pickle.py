@@ -9,8 +9,9 @@ own loader has only all-or-nothing `allow_pickle`.)
 """
 
 import gzip
-import io
 import pickle
+
+import numpy as np
 
 from zoo.errors import UserError
 
@@ -57,20 +58,16 @@ def load(path):
     """
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rb") as f:
-        data = f.read()
-    value = _DataUnpickler(io.BytesIO(data), path).load()
+        value = _DataUnpickler(f, path).load()
     _check_no_object_arrays(value, path)
     return value
 
 
 def _check_no_object_arrays(value, source):
-    import numpy as np
-
     if isinstance(value, np.ndarray) and value.dtype.hasobject:
         raise UnsafePickleError(f"{source}: holds a numpy array of Python objects; a data "
                                 f"pickle may hold numeric arrays only.")
-    if isinstance(value, dict):
-        value = value.values()
-    if isinstance(value, (list, tuple, type({}.values()))):
-        for item in value:
+    items = value.values() if isinstance(value, dict) else value
+    if isinstance(value, (dict, list, tuple)):
+        for item in items:
             _check_no_object_arrays(item, source)

@@ -10,7 +10,7 @@ def training_images(dataset, data_dir, num_images=50000, seed=0):
     if data_dir:
         return datasets.load_splits(dataset, data_dir).train
     spec = datasets.DATASETS.get(dataset)
-    high = 2 if spec.binarization == "static" else 256
+    high = 2 if spec.pixels == "binary" else 256
     return np.random.RandomState(seed).randint(
         0, high, (num_images,) + spec.image_shape).astype(np.uint8)
 

@@ -41,13 +41,13 @@ class _EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
-def measure(config, images, binarization, epochs):
+def measure(config, images, pixels, epochs):
     """Median images/s over `epochs` epochs after a warm-up epoch."""
     model = training.compiled_model(config, images.shape[1:])
     batch = config.data.batch_size
     steps = len(images) // batch
     timer = _EpochTimer()
-    model.fit(pipelines.train_dataset(images, batch, binarization, seed=0),
+    model.fit(pipelines.train_dataset(images, batch, pixels, seed=0),
               steps_per_epoch=steps, epochs=epochs + 1, verbose=0, shuffle=False,
               callbacks=[callbacks.KLWarmup(config.train.warmup_epochs), timer])
     return [steps * batch / s for s in timer.seconds[1:]]
@@ -57,12 +57,12 @@ def main(argv):
     del argv
     config = experiments.get_experiment(FLAGS.experiment)
     images = common.training_images(config.data.name, FLAGS.data_dir)
-    binarization = datasets.DATASETS.get(config.data.name).binarization
+    pixels = datasets.DATASETS.get(config.data.name).pixels
     baseline = dataclasses.replace(config, train=dataclasses.replace(
         config.train, jit_compile=False, steps_per_execution=1))
     results = {}
     for name, cfg in (("zoo", config), ("baseline", baseline)):
-        rates = measure(cfg, images, binarization, FLAGS.epochs)
+        rates = measure(cfg, images, pixels, FLAGS.epochs)
         results[name] = common.median(rates)
         print(f"{name:9s} jit_compile={cfg.train.jit_compile!s:5s} "
               f"steps_per_execution={cfg.train.steps_per_execution:3d}: "

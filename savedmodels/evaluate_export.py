@@ -37,13 +37,14 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
         num_examples, seconds, samples_per_second, and the recorded metrics.
     """
     from zoo import datasets
+    from zoo.evaluation import nats_to_bits_per_dim
     from zoo.progress import with_progress
 
     metadata = read_metadata(export_dir)
     dataset = metadata.get("dataset")
     if dataset is None:
         raise ExportError(f"{export_dir} records no dataset; it was not exported from a workdir.")
-    test = datasets.load_splits(dataset, data_dir).test
+    test = datasets.load_splits(dataset, data_dir, pixels=metadata.get("pixels")).test
     test = test[datasets.test_subset(len(test), num_examples)]
     log_likelihood = tf.saved_model.load(export_dir).signatures["log_likelihood"]
     count = tf.constant(num_samples, tf.int32)
@@ -57,6 +58,7 @@ def evaluate_export(export_dir, data_dir, num_samples=1000, num_examples=None, b
     return {
         "test_log_likelihood": float(ll.mean()),
         "test_log_likelihood_stderr": float(ll.std(ddof=1) / np.sqrt(len(ll))),
+        "test_nll_bits_per_dim": float(nats_to_bits_per_dim(-ll.mean(), test[0].size)),
         "test_elbo": float(elbo.mean()), "num_samples": num_samples, "num_examples": len(ll),
         "seconds": seconds, "samples_per_second": len(ll) * num_samples / seconds,
         "recorded_metrics": metadata.get("metrics"),

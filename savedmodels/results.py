@@ -40,7 +40,8 @@ def export_rows(registry=None):
     Keys: name, version, experiment, paper, table, row, paper_ll (the paper's
     test log-likelihood, nats, or None), ll, ll_stderr, num_samples,
     num_examples, difference (ours - paper), elbo, epochs, best_epoch,
-    stopped_early, train_hours, cpu, commit, at_paper_budget, command.
+    stopped_early, train_hours, cpu, commit, at_paper_budget, command; and for gray-level
+    models bits_per_dim and paper_bits_per_dim (None otherwise).
     """
     registry = registry or pretrained.PRETRAINED_DIR
     rows = []
@@ -75,6 +76,9 @@ def export_rows(registry=None):
                 "cpu": reproduction.get("cpu"), "commit": reproduction.get("commit"),
                 "at_paper_budget": reproduction.get("at_paper_budget", False),
                 "command": training.get("command"),
+                "bits_per_dim": (metrics.get("test_nll_bits_per_dim")
+                                 if metadata.get("pixels") == "gray" else None),
+                "paper_bits_per_dim": experiment.get("paper_bits_per_dim"),
             })
     return rows
 
@@ -87,8 +91,17 @@ def _num(value, digits=2, signed=False):
 
 def _ours(row):
     text = f"{_num(row['ll'])} ± {_num(row['ll_stderr'])}"
+    if row["bits_per_dim"] is not None:
+        text += f", {row['bits_per_dim']:.2f} bits/dim"
     if row["num_samples"] is not None:
         text += f" (S = {row['num_samples']:,}, {row['num_examples']:,} images)"
+    return text
+
+
+def _paper(row):
+    text = _num(row["paper_ll"])
+    if row["paper_bits_per_dim"] is not None:
+        text += f" ({row['paper_bits_per_dim']:.2f} bits/dim)"
     return text
 
 
@@ -126,7 +139,7 @@ def render_results(registry=None):
     for row in rows:
         lines.append(
             f"| `{row['name']}/{row['version']}` | {row['paper'] or '-'} | {row['table'] or '-'} "
-            f"| {row['row']} | {_num(row['paper_ll'])} | {_ours(row)} "
+            f"| {row['row']} | {_paper(row)} | {_ours(row)} "
             f"| {_num(row['difference'], signed=True)} | {_budget(row)} | {_epochs(row)} "
             f"| {_num(row['train_hours'], 1) + ' h' if row['train_hours'] is not None else '-'} "
             f"| {row['cpu'] or '-'} | {row['commit'][:12] if row['commit'] else '-'} |")
@@ -146,7 +159,7 @@ def render_readme_table(registry=None):
              "|---|---|---|---|---|"]
     for row in latest.values():
         lines.append(f"| `{row['name']}` (v{row['version']}) | {_ours(row)} "
-                     f"| {_num(row['paper_ll'])} | {_num(row['difference'], signed=True)} "
+                     f"| {_paper(row)} | {_num(row['difference'], signed=True)} "
                      f"| {_budget(row)}, {_epochs(row)} |")
     return "\n".join([README_BEGIN] + lines + [README_END])
 

@@ -71,7 +71,8 @@ def showcase(registry, data_dir, output_dir, num_samples=1000, num_examples=1000
         samples = model.signatures["sample"](num_samples=tf.constant(64),
                                              seed=tf.constant(0, tf.int64))["mean"]
         write_png(os.path.join(folder, "samples.png"), image_grid(samples, cols=8))
-        test = datasets.load_splits(model.metadata["dataset"], data_dir).test
+        test = datasets.load_splits(model.metadata["dataset"], data_dir,
+                                    pixels=model.metadata.get("pixels")).test
         images = test[datasets.random_test_order(len(test))[:16]]
         z = model.signatures["encode"](x=tf.constant(images))["z"]
         decoded = model.signatures["decode"](z=z)["mean"].numpy()

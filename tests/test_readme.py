@@ -113,19 +113,30 @@ def test_the_quickstart_vampprior_in_your_own_model_trains_saves_and_loads(tmp_p
                                rtol=1e-5)
 
 
-def test_the_quickstart_training_commands_use_flags_the_programs_define():
+def _assert_flags_exist(commands_and_modules):
+    """Every `--flag=` of each command is a flag its program defines (`--helpfull`)."""
     import subprocess
     import sys
 
-    train, evaluate = _readme_commands()[3].splitlines()
-    for command, module in ((train, "trainers.train"), (evaluate, "trainers.evaluate")):
+    for command, module in commands_and_modules:
         assert f"-m {module} " in command
         result = subprocess.run([sys.executable, "-m", module, "--helpfull"], cwd=ROOT,
                                 env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True,
                                 text=True, timeout=120)
         for flag in re.findall(r"--(\w+)=", command):
             assert f"--{flag}:" in result.stdout, (module, flag)
+
+
+def test_the_quickstart_training_commands_use_flags_the_programs_define():
+    train, evaluate = _readme_commands()[3].splitlines()
+    _assert_flags_exist(((train, "trainers.train"), (evaluate, "trainers.evaluate")))
     assert "--experiment=vae_vamp_static_mnist" in train
+
+
+def test_the_own_images_commands_use_flags_the_programs_define():
+    train, export = _readme_commands()[4].splitlines()
+    assert "--dataset=my_images.npz" in train and "--likelihood=discretized_logistic" in train
+    _assert_flags_exist(((train, "trainers.train"), (export, "trainers.export")))
 
 
 def test_the_readme_is_short_and_its_links_resolve():

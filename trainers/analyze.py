@@ -45,7 +45,8 @@ def load_source(workdir=None, pretrained=None, export_dir=None):
     """The model to analyze and where it came from.
 
     Returns:
-        dict: "model", "name", "dataset", "data_dir" (recorded, may be None),
+        dict: "model", "name", "dataset", "pixels" (None: the dataset's own), "data_dir"
+        (recorded, may be None),
         "workdir" (the training workdir when it exists on this machine, else None),
         "description".
     """
@@ -68,7 +69,8 @@ def load_source(workdir=None, pretrained=None, export_dir=None):
             config, data_dir = training.load_workdir_config(workdir)
             model, _ = training.load_best_model(workdir)
         return {"model": model, "name": os.path.basename(os.path.abspath(workdir)),
-                "dataset": config.data.name, "data_dir": data_dir, "workdir": workdir,
+                "dataset": config.data.name, "pixels": config.data.pixels,
+                "data_dir": data_dir, "workdir": workdir,
                 "description": config.description}
     if pretrained:
         from zoo import presets
@@ -86,7 +88,7 @@ def load_source(workdir=None, pretrained=None, export_dir=None):
     recorded_workdir = source.get("workdir")
     return {"model": keras.models.load_model(keras_path, compile=False),
             "name": metadata["name"], "dataset": metadata["dataset"],
-            "data_dir": source.get("data_dir"),
+            "pixels": metadata.get("pixels"), "data_dir": source.get("data_dir"),
             "workdir": recorded_workdir if recorded_workdir and os.path.isdir(
                 recorded_workdir) else None,
             "description": (metadata.get("experiment") or {}).get("description", "")}
@@ -198,7 +200,8 @@ def main(argv):
     output_dir = values.output_dir or (
         os.path.join(values.workdir, "analysis") if values.workdir
         else os.path.join("analysis", source["name"]))
-    splits = datasets.load_splits(source["dataset"], values.data_dir or source["data_dir"])
+    splits = datasets.load_splits(source["dataset"], values.data_dir or source["data_dir"],
+                                  pixels=source["pixels"])
     results = analyze(source, splits.test, output_dir, num_examples=values.num_examples,
                       ll_num_samples=values.ll_num_samples, seed=values.seed)
     units = ", ".join(f"{g} {u['count']}/{u['dims']}" for g, u in results["active_units"].items())

@@ -14,15 +14,19 @@ __all__ = ["DataConfig", "ExperimentConfig", "TrainConfig", "config_from_dict"]
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
     """Attributes:
-        name: a dataset in `zoo.datasets.DATASETS`.
+        name: a dataset in `zoo.datasets.DATASETS`, or the path of a user's `.npz`
+            (`--dataset`).
         batch_size: training and evaluation batch size.
-        validation_size: held-out final training images where there is no
-            official validation split.
+        validation_size: held-out final training images where a registered dataset has
+            no validation split (a user's file without `x_valid`: the last 10%).
+        pixels: what the model sees, one of `zoo.datasets.PIXELS` (None: the dataset's
+            own; a user's file: inferred from its values).
     """
 
     name: str = "static_mnist"
     batch_size: int = 100
     validation_size: int = 10000
+    pixels: Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +99,8 @@ class ExperimentConfig:
         paper_nll: the paper's test negative log-likelihood in nats, if any.
         paper_nll_ncp: the same for the model with its noise-contrastive prior
             (stage 2, `trainers.train_ncp`), where the paper reports one.
+        paper_bits_per_dim: the paper's value in bits per data dimension, where it reports
+            that (gray-level data; `paper_nll` is then the same value in nats).
     """
 
     name: str
@@ -104,6 +110,7 @@ class ExperimentConfig:
     train: TrainConfig = TrainConfig()
     paper_nll: Optional[float] = None
     paper_nll_ncp: Optional[float] = None
+    paper_bits_per_dim: Optional[float] = None
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
@@ -114,7 +121,7 @@ def config_from_dict(d):
     keys are refused by name)."""
     return ExperimentConfig(
         name=d["name"], description=d["description"], paper_nll=d.get("paper_nll"),
-        paper_nll_ncp=d.get("paper_nll_ncp"),
+        paper_nll_ncp=d.get("paper_nll_ncp"), paper_bits_per_dim=d.get("paper_bits_per_dim"),
         data=dataclass_from_dict(DataConfig, d["data"], "the data config"),
         model=dataclass_from_dict(ModelConfig, d["model"], "the model config"),
         train=dataclass_from_dict(TrainConfig, d["train"], "the training config"))

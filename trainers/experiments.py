@@ -10,14 +10,15 @@ the prior is `standard`, `mog`, `vamp`, `vamp_data` or a flow with its depth
 (`realnvp20`: 20 RealNVP blocks, `maf4`: 4 MADE steps); a flow posterior
 appears the same way (`realnvp20_posterior`, `iaf4_posterior`); the dataset is
 a name of `zoo.datasets.DATASETS` (`static_mnist`, `dynamic_mnist`,
-`fashion_mnist`).
+`fashion_mnist`, `omniglot`, `caltech101_silhouettes`, `frey_faces`, `histopathology`).
 """
 
 import dataclasses
+import math
 from typing import Optional
 
 from trainers.config import DataConfig, ExperimentConfig, ModelConfig, TrainConfig
-from zoo import posteriors, priors
+from zoo import datasets, posteriors, priors
 from zoo.registry import Registry
 
 __all__ = ["BASES", "EXPERIMENTS", "PAPERS", "ROWS", "PaperRow", "get_experiment"]
@@ -33,7 +34,10 @@ PAPERS = {
 }
 
 DATASET_TITLES = {"static_mnist": "static MNIST", "dynamic_mnist": "dynamic MNIST",
-                  "fashion_mnist": "FashionMNIST"}
+                  "fashion_mnist": "FashionMNIST", "omniglot": "Omniglot",
+                  "caltech101_silhouettes": "Caltech 101 Silhouettes",
+                  "frey_faces": "Frey Faces", "histopathology": "Histopathology",
+                  "cifar10": "CIFAR-10"}
 
 # The papers' training setups. A row names one and overrides some of its fields.
 BASES = {
@@ -99,6 +103,9 @@ class PaperRow:
         note: said after the paper's value (where the zoo departs from the paper).
         paper_nll_ncp: the paper's value with the noise-contrastive prior
             (stage 2), where it reports one.
+        paper_bits_per_dim: the paper's value in bits per data dimension, where it gives
+            that instead (gray-level data); `paper_nll` is then None and the config's
+            `paper_nll` is this value in nats.
     """
 
     name: str
@@ -112,12 +119,15 @@ class PaperRow:
     train: dict = dataclasses.field(default_factory=dict)
     note: str = ""
     paper_nll_ncp: Optional[float] = None
+    paper_bits_per_dim: Optional[float] = None
 
     def description(self, dataset):
         """"Paper, where, row, dataset: test NLL x nats." (and the note)."""
         text = f"{PAPERS[self.paper]}, {self.where}, {self.row}, {DATASET_TITLES[dataset]}"
         if self.paper_nll is not None:
             text += f": test NLL {self.paper_nll:.2f} nats"
+        if self.paper_bits_per_dim is not None:
+            text += f": test NLL {self.paper_bits_per_dim:.2f} bits/dim"
         if self.paper_nll_ncp is not None:
             text += f"; with the NCP (stage 2, trainers.train_ncp): {self.paper_nll_ncp:.2f}"
         return text + (f"; {self.note}." if self.note else ".")
@@ -130,13 +140,20 @@ class PaperRow:
             base, name=self.name, description=self.description(data.name),
             data=data, model=dataclasses.replace(base.model, **self.model),
             train=dataclasses.replace(base.train, **self.train),
-            paper_nll=self.paper_nll, paper_nll_ncp=self.paper_nll_ncp)
+            paper_nll=self.paper_nll if self.paper_bits_per_dim is None else _bits_to_nats(
+                self.paper_bits_per_dim, data.name),
+            paper_nll_ncp=self.paper_nll_ncp, paper_bits_per_dim=self.paper_bits_per_dim)
+
+
+def _bits_to_nats(bits_per_dim, dataset):
+    """A value in bits per data dimension of `dataset`'s images, in nats per image."""
+    return bits_per_dim * math.prod(datasets.DATASETS.get(dataset).image_shape) * math.log(2.0)
 
 
 # ------------------------------------------------------------------ model and prior fields
-def _vamp(pseudo_inputs_kind="learned"):
+def _vamp(pseudo_inputs_kind="learned", num_components=500):
     return dict(prior="vamp", prior_config=priors.VampPriorConfig(
-        num_components=500, pseudo_inputs_kind=pseudo_inputs_kind))
+        num_components=num_components, pseudo_inputs_kind=pseudo_inputs_kind))
 
 
 MOG = dict(prior="mog", prior_config=priors.MixtureOfGaussiansPriorConfig(num_components=500))
@@ -231,23 +248,62 @@ def _tomczak_rows():
     return rows
 
 
+def _tomczak_other_dataset_rows():
+    """Tomczak & Welling (2018), Table 1's other datasets: Omniglot (dynamically binarized,
+    1000 pseudo-inputs) and Caltech 101 Silhouettes in nats; Frey Faces and Histopathology in
+    bits/dim, with the discretized logistic likelihood (Sec. 5.1). Their PixelHVAE rows need
+    a gray-level PixelCNN head, which the zoo does not have, so they are not registered."""
+    models = {"vae": ({}, "VAE (L = 1)"), "hvae": (HVAE, "HVAE (L = 2)"),
+              "convhvae": (CONVHVAE, "ConvHVAE (L = 2)"),
+              "pixelhvae": (PIXELHVAE, "PixelHVAE (L = 2)")}
+    # {dataset: {model: (standard prior, VampPrior)}}; nats, or bits/dim for the gray ones.
+    table1 = {
+        "omniglot": {"vae": (108.50, 104.75), "hvae": (103.52, 101.18),
+                     "convhvae": (97.65, 97.56), "pixelhvae": (90.11, 89.76)},
+        "caltech101_silhouettes": {"vae": (123.43, 114.55), "hvae": (112.08, 108.28),
+                                   "convhvae": (106.35, 104.22), "pixelhvae": (85.51, 86.22)},
+        "frey_faces": {"vae": (4.63, 4.57), "hvae": (4.61, 4.51), "convhvae": (4.49, 4.45)},
+        "histopathology": {"vae": (6.07, 6.04), "hvae": (5.82, 5.75),
+                           "convhvae": (5.59, 5.58)},
+    }
+    rows = []
+    for dataset, by_model in table1.items():
+        gray = datasets.DATASETS.get(dataset).pixels == "gray"
+        for family, (standard, vamp) in by_model.items():
+            fields, title = models[family]
+            vamp_fields = _vamp(num_components=1000 if dataset == "omniglot" else 500)
+            for prior, what, value, prior_fields in (
+                    ("standard", "standard prior", standard, {}),
+                    ("vamp", f"VampPrior (K = {vamp_fields['prior_config'].num_components})",
+                     vamp, vamp_fields)):
+                model = {**fields, **prior_fields}
+                if gray:
+                    model["likelihood"] = "discretized_logistic"
+                rows.append(PaperRow(
+                    f"{family}_{prior}_{dataset}", "tomczak2018", "Table 1", f"{title}, {what}",
+                    None if gray else value, "tomczak2018", data={"name": dataset},
+                    model=model, paper_bits_per_dim=value if gray else None))
+    return rows
+
+
 def _xu_rows():
     """Xu et al. (2019), Tables 1-3: ResnetVAE, ConvVAE, PixelVAE, DenseVAE with RealNVP flows."""
-    datasets = {"static_mnist": {}, "dynamic_mnist": {},
-                "fashion_mnist": {"latent_dim": 64}}   # z = 64 on FashionMNIST
+    by_dataset_model = {"static_mnist": {}, "dynamic_mnist": {},
+                        "fashion_mnist": {"latent_dim": 64},   # z = 64 on FashionMNIST
+                        "omniglot": {"latent_dim": 64}}        # and Omniglot
     # Table 3 (K = 20): {family: {dataset: (normal, RealNVP posterior, RealNVP prior)}}.
     table3 = {
         ("resnet_vae", "ResnetVAE", "xu2019", ()): {
             "static_mnist": (82.95, 80.97, 79.99), "dynamic_mnist": (81.07, 79.53, 78.58),
-            "fashion_mnist": (226.17, 225.02, 224.09)},
+            "fashion_mnist": (226.17, 225.02, 224.09), "omniglot": (96.99, 94.30, 93.61)},
         ("pixel_vae", "PixelVAE", "xu2019", tuple(PIXEL.items())): {
             "static_mnist": (79.47, 79.09, 78.92), "dynamic_mnist": (78.64, 78.41, 78.15),
-            "fashion_mnist": (224.22, 223.81, 223.40)},
+            "fashion_mnist": (224.22, 223.81, 223.40), "omniglot": (89.83, 89.69, 89.61)},
         # Dense rows on the gated-MLP VAE with Tomczak & Welling's setup; static MNIST's normal
         # and RealNVP-prior rows are `vae_standard_static_mnist`'s and `vae_realnvp20_...`'s.
         ("dense_vae", "DenseVAE", "tomczak2018", ()): {
             "static_mnist": (None, 86.07, None), "dynamic_mnist": (84.48, 82.53, 80.43),
-            "fashion_mnist": (228.60, 227.79, 226.11)},
+            "fashion_mnist": (228.60, 227.79, 226.11), "omniglot": (106.42, 102.97, 102.19)},
     }
     rows = []
     for (family, title, base, extra), by_dataset in table3.items():
@@ -261,10 +317,7 @@ def _xu_rows():
                 if nll is None:
                     continue
                 model = {**dict(extra), **flows}
-                if base == "xu2019":
-                    model.update(datasets[dataset])
-                elif dataset == "fashion_mnist":
-                    model.update(latent_dim=64)
+                model.update(by_dataset_model[dataset])
                 rows.append(PaperRow(f"{family}_{variant}_{dataset}", "xu2019", "Table 3",
                                      f"{title} {what}", nll, base, data={"name": dataset},
                                      model=model, note=note))
@@ -285,7 +338,10 @@ def _xu_rows():
 
 
 def _chen_rows():
-    """Chen et al. (2017), Table 1: the AF-prior ResNet VAE, with and without a PixelCNN."""
+    """Chen et al. (2017), Tables 1, 3 and 4: the AF-prior ResNet VAE, with and without a
+    PixelCNN; VLAE with the hyperparameters tuned on static MNIST on the other binary
+    datasets (Sec. 4.2)."""
+    vlae = {"likelihood": "pixelcnn_bernoulli_vlae"}
     return [
         PaperRow("af_vae_maf4_static_mnist", "chen2017", "Table 1",
                  "AF VAE (ResNet VAE + AF prior)", 79.30, "chen2017"),
@@ -293,8 +349,12 @@ def _chen_rows():
         # to 6 masked 3x3 layers of 12 filters in residual blocks with 1x1 blocks between; the
         # paper ties the masked layers' weights, which this does not.
         PaperRow("vlae_maf4_static_mnist", "chen2017", "Table 1",
-                 "VLAE (AF prior + PixelCNN decoder)", 79.03, "chen2017",
-                 model={"likelihood": "pixelcnn_bernoulli_vlae"}),
+                 "VLAE (AF prior + PixelCNN decoder)", 79.03, "chen2017", model=vlae),
+        PaperRow("vlae_maf4_omniglot", "chen2017", "Table 3", "VLAE", 90.98, "chen2017",
+                 data={"name": "omniglot"}, model=vlae,
+                 note="the VampPrior paper quotes -89.83 for it"),
+        PaperRow("vlae_maf4_caltech101_silhouettes", "chen2017", "Table 4", "VLAE", 77.36,
+                 "chen2017", data={"name": "caltech101_silhouettes"}, model=vlae),
     ]
 
 
@@ -322,7 +382,7 @@ def _huang_rows():
     return rows
 
 
-ROWS = (_tomczak_rows() + [
+ROWS = (_tomczak_rows() + _tomczak_other_dataset_rows() + [
     PaperRow("lars_vae_standard_dynamic_mnist", "aneja2021", "Table 2",
              "VAE w/ Gaussian prior (LARS/SNIS architecture)", 84.82, "aneja2021",
              paper_nll_ncp=82.82)]

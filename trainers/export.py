@@ -19,6 +19,7 @@ from savedmodels.export import export_model
 from savedmodels.signatures import ServingLimits
 from trainers import callbacks, ncp_training, training
 from trainers.workdir_lock import workdir_lock
+from zoo import datasets
 from zoo.errors import exits_on_user_error
 
 __all__ = ["export_workdir", "workdir_metadata"]
@@ -45,7 +46,8 @@ def workdir_metadata(workdir, training_command=None):
             by default the one the training program saved in the workdir.
 
     Returns:
-        A JSON-serializable dict: "experiment", "dataset", "paper_nll",
+        A JSON-serializable dict: "experiment", "dataset", "pixels" (what the inputs are:
+        binary, dynamic or gray; see `zoo.datasets.PIXELS`), "paper_nll",
         "source", "metrics" (None before the test evaluation) and "training";
         an NCP folder adds "noise_contrastive_prior".
     """
@@ -55,6 +57,7 @@ def workdir_metadata(workdir, training_command=None):
     metadata = {
         "experiment": dataclasses.asdict(config),
         "dataset": config.data.name,
+        "pixels": _pixels(config.data),
         "paper_nll": config.paper_nll,
         "source": {"workdir": os.path.abspath(workdir), "data_dir": data_dir,
                    "checkpoint": os.path.join(
@@ -67,9 +70,19 @@ def workdir_metadata(workdir, training_command=None):
         evaluation = _read_json(evaluation_path)
         metadata["metrics"] = {k: evaluation[k] for k in _METRIC_KEYS if k in evaluation}
         metadata["training"] = {k: evaluation[k] for k in _TRAINING_KEYS if k in evaluation}
+        metadata["pixels"] = evaluation.get("pixels", metadata["pixels"])
     metadata["training"]["command"] = (training_command
                                        or training.load_workdir_command(workdir))
     return metadata
+
+
+def _pixels(data_config):
+    """What the exported model's inputs are: binary, dynamic (binarized) or gray (k / 255)."""
+    if data_config.pixels:
+        return data_config.pixels
+    if datasets.is_dataset_file(data_config.name):   # Inferred from the file at training time.
+        return None
+    return datasets.DATASETS.get(data_config.name).pixels
 
 
 def _ncp_metadata(workdir, training_command):
@@ -80,6 +93,7 @@ def _ncp_metadata(workdir, training_command):
     return {
         "experiment": dataclasses.asdict(base_config),
         "dataset": base_config.data.name,
+        "pixels": _pixels(base_config.data),
         "paper_nll": base_config.paper_nll_ncp,
         "noise_contrastive_prior": {"options": saved["ncp"],
                                     "log_normalizer": evaluation["log_normalizer"],

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from trainers import pipelines
 from trainers.evaluation import write_evaluation
-from trainers.training import load_best_model, load_workdir_config
+from trainers.training import load_best_model, load_data, load_workdir_config
 from trainers.workdir_lock import workdir_lock
 from zoo import datasets, evaluation, files
 from zoo.models import NoiseContrastiveEstimation
@@ -99,8 +99,7 @@ def _train_ncp(config, base_workdir, base_config, saved_data_dir, workdir, data_
                command):
     data_dir = data_dir or saved_data_dir
     base, _ = load_best_model(base_workdir)
-    splits = datasets.load_splits(base_config.data.name, data_dir,
-                                  validation_size=base_config.data.validation_size)
+    splits = load_data(base_config.data, data_dir)
     os.makedirs(workdir, exist_ok=True)
     files.write_json_atomically(os.path.join(workdir, "config.json"), {
         "ncp": dataclasses.asdict(config), "base_workdir": base_workdir,
@@ -164,7 +163,7 @@ def _fit_classifiers(base, splits, config, workdir, verbose):
     stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                             restore_best_weights=True)
     history = estimator.fit(
-        pipelines.train_dataset(splits.train, config.batch_size, splits.spec.binarization,
+        pipelines.train_dataset(splits.train, config.batch_size, splits.spec.pixels,
                                 seed=config.seed),
         steps_per_epoch=len(splits.train) // config.batch_size,
         validation_data=pipelines.eval_dataset(splits.valid, config.batch_size),

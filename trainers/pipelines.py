@@ -3,32 +3,36 @@
 import numpy as np
 import tensorflow as tf
 
+from zoo.datasets import PIXELS
+
 __all__ = ["eval_dataset", "train_dataset"]
 
 
-def train_dataset(images, batch_size, binarization, seed, initial_epoch=0,
+def train_dataset(images, batch_size, pixels, seed, initial_epoch=0,
                   shuffle=True):
-    """An endless stream of training batches, `[batch, H, W, C]` float32 in {0, 1}.
+    """An endless stream of training batches, `[batch, H, W, C]` float32 in {0, 1} (binary and
+    dynamic pixels) or on the grid k / 255 (gray).
 
     Epoch e (counted from 0) visits `len(images) // batch_size` batches (the
     remainder is dropped, so every step has the same shape). Everything is a
     stateless function of (seed, epoch, step), so a run resumed at
     `initial_epoch` sees exactly the batches the uninterrupted run would have:
       - order: stateless_shuffle(range(N), seed=(seed, e));
-      - "dynamic" binarization: x = [u < pixel / 255], u ~ U(0, 1) drawn with
+      - "dynamic" pixels: x = [u < k / 255], u ~ U(0, 1) drawn with
         seed fold_in((seed, e), step), fresh every epoch;
-      - "static": the stored {0, 1} values.
+      - "binary": the stored {0, 1} values;
+      - "gray": x = k / 255.
 
     Args:
         images: uint8 `[N, H, W, C]`.
         batch_size: examples per step.
-        binarization: "static" or "dynamic".
+        pixels: one of `zoo.datasets.PIXELS` ("binary", "dynamic", "gray").
         seed: int.
         initial_epoch: first epoch to produce.
         shuffle: False keeps the stored order (for tests).
     """
-    if binarization not in ("static", "dynamic"):
-        raise ValueError(f"binarization must be 'static' or 'dynamic'; got {binarization!r}.")
+    if pixels not in PIXELS:
+        raise ValueError(f"pixels must be one of {PIXELS}; got {pixels!r}.")
     images = np.asarray(images)
     if images.dtype != np.uint8:
         raise ValueError(f"Training images must be uint8; got {images.dtype}.")
@@ -49,8 +53,10 @@ def train_dataset(images, batch_size, binarization, seed, initial_epoch=0,
 
     def load(epoch, step, idx):
         x = tf.gather(stored, idx)
-        if binarization == "static":
+        if pixels == "binary":
             return tf.cast(x, tf.float32)
+        if pixels == "gray":
+            return tf.cast(x, tf.float32) / 255.0
         step_seed = tf.random.experimental.stateless_fold_in(
             tf.stack([tf.constant(seed, tf.int64), epoch]), step)
         u = tf.random.stateless_uniform(tf.shape(x), step_seed)
@@ -63,6 +69,6 @@ def train_dataset(images, batch_size, binarization, seed, initial_epoch=0,
 
 
 def eval_dataset(images, batch_size):
-    """Batches of already-binarized float32 images `[batch, H, W, C]`, in order."""
+    """Batches of float32 images `[batch, H, W, C]` as `Splits` holds them, in order."""
     return (tf.data.Dataset.from_tensor_slices(np.asarray(images, np.float32))
             .batch(batch_size).prefetch(tf.data.AUTOTUNE))

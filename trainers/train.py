@@ -4,12 +4,18 @@
         --data_dir=../shared/data --workdir=/tmp/vae --epochs=10 \
         [--strategy=default|mirrored|multi_worker] [--num_cpu_devices=N] [--deterministic]
 
+A user's own images, no code: `--dataset=PATH.npz` (uint8 x_train, x_test and optionally
+x_valid, `[N, H, W]` or `[N, H, W, C]`), with `--pixels=binary|dynamic|gray` (default:
+binary when every value is 0 or 1, else gray) and `--likelihood=NAME` (gray pixels take
+`discretized_logistic` or `discretized_logistic_mixture`).
+
 Running the same command again resumes from the workdir's last checkpoint.
 With --strategy=multi_worker, run it once per worker, each with its TF_CONFIG.
 """
 
 import dataclasses
 import json
+import os
 import shlex
 import sys
 
@@ -17,6 +23,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from trainers import experiments, strategies, training
+from zoo import datasets, likelihoods
 from zoo.errors import exits_on_user_error
 
 FLAGS = flags.FLAGS
@@ -24,6 +31,16 @@ flags.DEFINE_string("experiment", None, "Registered experiment name.", required=
 flags.DEFINE_string("workdir", None, "Checkpoints, logs and evaluation.json.", required=True)
 flags.DEFINE_string("data_dir", None,
                     "Folder with <dataset>.npz (layout of ../shared/data) or a prepared TFDS dir.")
+flags.DEFINE_string("dataset", None,
+                    "Override: a registered dataset (omniglot, frey_faces ...) or the path of "
+                    "an .npz holding uint8 x_train, x_test and optionally x_valid.")
+flags.DEFINE_enum("pixels", None, list(datasets.PIXELS),
+                  "Override: binary (0/1 as stored), dynamic (gray levels re-binarized every "
+                  "epoch) or gray (8-bit levels k/255). Default: the dataset's; a file's is "
+                  "inferred (binary when every value is 0 or 1, else gray).")
+flags.DEFINE_string("likelihood", None,
+                    "Override: likelihood name (bernoulli, discretized_logistic, "
+                    "discretized_logistic_mixture, pixelcnn_bernoulli ...).")
 flags.DEFINE_string("prior", None,
                     "Override: prior name (standard, mog, vamp, realnvp, maf) with its defaults.")
 flags.DEFINE_integer("latent_dim", None, "Override: latent units (per group).")
@@ -63,8 +80,9 @@ flags.DEFINE_bool("deterministic", False,
 
 def resolve_config(flag_values):
     """The experiment's config with the given overrides applied."""
-    config = experiments.get_experiment(flag_values.experiment)
-    data = {"batch_size": flag_values.batch_size}
+    config = original = experiments.get_experiment(flag_values.experiment)
+    data = {"batch_size": flag_values.batch_size, "pixels": flag_values.pixels,
+            "name": _dataset_name(flag_values.dataset)}
     train = {name: getattr(flag_values, name) for name in (
         "epochs", "optimizer", "learning_rate", "warmup_epochs", "patience", "seed",
         "eval_num_samples", "eval_num_examples", "clip_norm", "max_consecutive_nonfinite",
@@ -76,12 +94,30 @@ def resolve_config(flag_values):
     if flag_values.hidden_units is not None:
         model = dataclasses.replace(model, hidden_units=tuple(
             int(u) for u in flag_values.hidden_units))
+    if flag_values.likelihood is not None:
+        likelihoods.LIKELIHOODS.get(flag_values.likelihood)   # An unknown name lists the known.
+        model = dataclasses.replace(model, likelihood=flag_values.likelihood)
     if flag_values.prior is not None and flag_values.prior != model.prior:
         # Another prior takes that prior's default config.
         model = dataclasses.replace(model, prior=flag_values.prior, prior_config=None)
-    return dataclasses.replace(
+    config = dataclasses.replace(
         config, model=model, data=dataclasses.replace(config.data, **drop_none(data)),
         train=dataclasses.replace(config.train, **drop_none(train)))
+    if (config.data.name, config.data.pixels, config.model.likelihood) != (
+            original.data.name, original.data.pixels, original.model.likelihood):
+        # Another dataset, pixels or likelihood: the paper's numbers are of another task.
+        config = dataclasses.replace(config, paper_nll=None, paper_nll_ncp=None)
+    return config
+
+
+def _dataset_name(dataset):
+    """A registered dataset's name as it is; a file's path made absolute (the workdir's
+    config names it, for the evaluation and the export)."""
+    if dataset is None or not datasets.is_dataset_file(dataset):
+        if dataset is not None:
+            datasets.DATASETS.get(dataset)   # An unknown name lists the known ones.
+        return dataset
+    return os.path.abspath(dataset)
 
 
 @exits_on_user_error("trainers.train")

@@ -31,12 +31,12 @@ from trainers import optimizers, pipelines, strategies
 from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation, write_per_example
 from trainers.workdir_lock import workdir_lock
-from zoo import datasets, files
+from zoo import datasets, files, likelihoods
 from zoo.errors import ConfigError
 from zoo.models import build_model
 
-__all__ = ["compiled_model", "evaluate_workdir", "load_best_model", "load_workdir_command",
-           "load_workdir_config",
+__all__ = ["compiled_model", "evaluate_workdir", "load_best_model", "load_data",
+           "load_workdir_command", "load_workdir_config",
            "train_and_evaluate", "weights_digest"]
 
 CONFIG = "config.json"
@@ -117,9 +117,26 @@ def train_and_evaluate(config, workdir, data_dir=None, verbose=1, command=None, 
 
 def _train_and_evaluate(config, workdir, data_dir, verbose, command, strategy, role):
     checkpoint_dir = os.path.join(workdir, CHECKPOINTS)
-    # The data first: a missing or damaged file stops the run before the workdir is written.
-    splits = datasets.load_splits(config.data.name, data_dir,
-                                  validation_size=config.data.validation_size)
+    # The data and the model first: a missing or damaged file, a likelihood that does not
+    # model the pixels or an image shape the architecture cannot take stops the run before
+    # the workdir is written.
+    splits = load_data(config.data, data_dir)
+    likelihoods.check_likelihood_fits(config.model.likelihood, splits.spec.pixels)
+    distributed = isinstance(strategy, (tf.distribute.MirroredStrategy,
+                                        tf.distribute.MultiWorkerMirroredStrategy))
+    run_config = config
+    if distributed and config.train.steps_per_execution != 1:
+        # Keras 3.15's multi-step loop fails under MirroredStrategy and
+        # MultiWorkerMirroredStrategy ("You must feed a value for placeholder
+        # tensor 'while/cond/...'"); tests/trainers/test_distributed.py and
+        # test_multi_worker.py tell when it no longer does.
+        logging.info("Distributed: steps_per_execution %d -> 1.",
+                     config.train.steps_per_execution)
+        run_config = dataclasses.replace(
+            config, train=dataclasses.replace(config.train, steps_per_execution=1))
+    with strategy.scope():
+        model = compiled_model(run_config, splits.image_shape,
+                               jit_compile=False if distributed else None)
     if role.is_chief:
         os.makedirs(checkpoint_dir, exist_ok=True)
         _save_workdir_config(workdir, config, data_dir, command)
@@ -128,7 +145,8 @@ def _train_and_evaluate(config, workdir, data_dir, verbose, command, strategy, r
         write_dir = tempfile.mkdtemp(prefix=f"zoo-{role.task.replace('/', '-')}-")
         os.makedirs(os.path.join(write_dir, CHECKPOINTS))
     try:
-        training = _train(config, strategy, splits, checkpoint_dir, write_dir, verbose)
+        training = _train(model, run_config, strategy, splits, checkpoint_dir, write_dir,
+                          verbose)
     finally:
         if not role.is_chief:
             shutil.rmtree(write_dir, ignore_errors=True)
@@ -141,22 +159,17 @@ def _train_and_evaluate(config, workdir, data_dir, verbose, command, strategy, r
     return results
 
 
-def _train(config, strategy, splits, checkpoint_dir, write_dir, verbose):
-    """Builds (or resumes) the model under `strategy` and fits it; returns training statistics."""
+def load_data(data_config, data_dir=None):
+    """The `Splits` a `DataConfig` names (its dataset or file, with its pixels)."""
+    return datasets.load_splits(data_config.name, data_dir,
+                                validation_size=data_config.validation_size,
+                                pixels=data_config.pixels)
+
+
+def _train(model, config, strategy, splits, checkpoint_dir, write_dir, verbose):
+    """Fits the compiled `model` (resuming its checkpoint) under `strategy`; returns training
+    statistics."""
     train_cfg = config.train
-    distributed = isinstance(strategy, (tf.distribute.MirroredStrategy,
-                                        tf.distribute.MultiWorkerMirroredStrategy))
-    if distributed and train_cfg.steps_per_execution != 1:
-        # Keras 3.15's multi-step loop fails under MirroredStrategy and
-        # MultiWorkerMirroredStrategy ("You must feed a value for placeholder
-        # tensor 'while/cond/...'"); tests/trainers/test_distributed.py and
-        # test_multi_worker.py tell when it no longer does.
-        logging.info("Distributed: steps_per_execution %d -> 1.", train_cfg.steps_per_execution)
-        config = dataclasses.replace(
-            config, train=dataclasses.replace(train_cfg, steps_per_execution=1))
-    with strategy.scope():
-        model = compiled_model(config, splits.image_shape,
-                               jit_compile=False if distributed else None)
     checkpointer = zoo_callbacks.CheckpointAndEarlyStopping(
         checkpoint_dir, patience=train_cfg.patience, start_epoch=train_cfg.warmup_epochs,
         write_directory=os.path.join(write_dir, CHECKPOINTS))
@@ -213,7 +226,7 @@ def _fit(model, config, strategy, splits, checkpointer, initial_epoch, write_dir
                                                   steps_per_epoch))
     model.fit(
         _for_strategy(pipelines.train_dataset(
-            splits.train, batch, splits.spec.binarization, seed=train_cfg.seed,
+            splits.train, batch, splits.spec.pixels, seed=train_cfg.seed,
             initial_epoch=initial_epoch), strategy),
         steps_per_epoch=steps_per_epoch,
         validation_data=_for_strategy(pipelines.eval_dataset(splits.valid, batch), strategy),
@@ -246,7 +259,7 @@ def _initialization_batch(splits, num_examples, seed):
     A prior that needs more than the training set has says so itself.
     """
     num_examples = min(num_examples, len(splits.train))
-    stream = pipelines.train_dataset(splits.train, num_examples, splits.spec.binarization,
+    stream = pipelines.train_dataset(splits.train, num_examples, splits.spec.pixels,
                                      seed=seed + 1)
     return next(iter(stream)).numpy()
 
@@ -272,8 +285,7 @@ def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None
     config, saved_data_dir = load_workdir_config(workdir)
     data_dir = data_dir or saved_data_dir
     model, best = load_best_model(workdir)
-    splits = splits or datasets.load_splits(config.data.name, data_dir,
-                                            validation_size=config.data.validation_size)
+    splits = splits or load_data(config.data, data_dir)
     train_cfg = config.train
     results, per_example = evaluate_test_set(
         model, splits.test, config.data.batch_size,
@@ -288,7 +300,7 @@ def evaluate_workdir(workdir, data_dir=None, num_samples=None, num_examples=None
         extra = {k: previous[k] for k in previous if k not in results}
     results.update(extra or {})
     results.update(experiment=config.name, dataset=config.data.name,
-                   data_source=splits.source, paper_nll=config.paper_nll,
+                   pixels=splits.spec.pixels, data_source=splits.source, paper_nll=config.paper_nll,
                    checkpoint=best)
     write_per_example(workdir, per_example)
     write_evaluation(workdir, results)

@@ -18,7 +18,8 @@ import numpy as np
 from zoo import safe_pickle
 from zoo.datasets import DatasetFileError
 
-__all__ = ["FREY_FACES_SPLIT_SEED", "SOURCES", "read_caltech101_silhouettes", "read_cifar10",
+__all__ = ["FREY_FACES_SPLIT_SEED", "OMNIGLOT_SPLIT_SEED", "OMNIGLOT_VALIDATION_SIZE",
+           "SOURCES", "read_caltech101_silhouettes", "read_cifar10",
            "read_frey_faces", "read_histopathology", "read_omniglot"]
 
 SOURCES = {
@@ -34,6 +35,9 @@ SOURCES = {
 # The VampPrior paper splits Frey Faces at random 1565 / 200 / 200 (its code's unseeded
 # np.random.shuffle); the zoo fixes the permutation: np.random.RandomState(seed).permutation.
 FREY_FACES_SPLIT_SEED = 0
+# Omniglot: the VampPrior paper holds out 1,345 random training images for validation.
+OMNIGLOT_SPLIT_SEED = 0
+OMNIGLOT_VALIDATION_SIZE = 1345
 
 
 def _loadmat(path, keys):
@@ -71,13 +75,21 @@ def _column_major_images(flat, height, width, source):
     return flat.reshape(-1, width, height).transpose(0, 2, 1)
 
 
-def read_omniglot(path):
+def read_omniglot(path, seed=OMNIGLOT_SPLIT_SEED, validation_size=OMNIGLOT_VALIDATION_SIZE):
     """`chardata.mat`: `data` and `testdata`, `[784, N]` gray levels in [0, 1], column-major
-    images -> train (24,345) and test (8,070), uint8 `[N, 28, 28]` (binarized dynamically)."""
+    images -> train (23,000), valid (1,345) and test (8,070), uint8 `[N, 28, 28]` (binarized
+    dynamically). The validation images are the last `validation_size` (1,345) of the 24,345
+    training images in the order `np.random.RandomState(seed).permutation`, as the VampPrior
+    code holds them out (its shuffle is unseeded)."""
     arrays = _loadmat(path, ["data", "testdata"])
-    return {split: _to_gray_levels(_column_major_images(arrays[key].T, 28, 28, f"{path}:{key}"),
-                                   f"{path}:{key}")
-            for split, key in (("train", "data"), ("test", "testdata"))}
+    train, test = (_to_gray_levels(_column_major_images(arrays[key].T, 28, 28, f"{path}:{key}"),
+                                   f"{path}:{key}") for key in ("data", "testdata"))
+    if len(train) <= validation_size:
+        raise DatasetFileError(f"{path}:data holds {len(train)} images, too few to hold out "
+                               f"{validation_size} for validation; Omniglot has 24,345.")
+    order = np.random.RandomState(seed).permutation(len(train))
+    return {"train": train[order[:-validation_size]],
+            "valid": train[order[-validation_size:]], "test": test}
 
 
 def read_caltech101_silhouettes(path):

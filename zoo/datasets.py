@@ -1,11 +1,20 @@
-"""The papers' image datasets as numpy splits: local `.npz`, prepared TFDS, or TFDS download.
+"""The image datasets as numpy splits: a registered dataset or a user's own `.npz`.
 
-Sources, in order:
-  1. `<data_dir>/<npz_file>` in the layout of `../shared/data` (uint8 `[N, 28, 28]`).
-  2. A prepared TFDS directory: `<data_dir>/<tfds_name>/...` (or `tfds_data_dir`).
-  3. A TFDS download, only when the download server answers within seconds.
-Offline with none of these, `DatasetNotFoundError` says where to put the files,
-within seconds (TFDS's own offline retries take minutes and are never entered).
+A dataset is named by `load_splits(name)`: a name of `DATASETS`, or the path of a user's
+`.npz` archive (any name ending in `.npz`). Sources of a registered dataset, in order:
+  1. `<data_dir>/<npz_file>` in the layout of `../shared/data` (uint8 `[N, H, W]`).
+  2. Its original file in `<data_dir>` (`original_file`, read by `zoo.dataset_files`).
+  3. A prepared TFDS directory: `<data_dir>/<tfds_name>/...` (or `tfds_data_dir`).
+  4. A TFDS download, only when the download server answers within seconds.
+Offline with none of these, `DatasetNotFoundError` says which file to get and where to put
+it, within seconds (TFDS's own offline retries take minutes and are never entered).
+
+Pixels (`PIXELS`) say what the model sees:
+  - "binary": values in {0, 1}, used as they are (static MNIST);
+  - "dynamic": gray levels 0..255 re-binarized x ~ Bernoulli(k / 255) every training epoch;
+    validation and test binarized once with a fixed seed;
+  - "gray": the 8-bit values themselves on the grid k / 255 (discretized logistic
+    likelihoods; bits/dim).
 """
 
 import dataclasses
@@ -13,15 +22,18 @@ import os
 import urllib.error
 import urllib.request
 import zipfile
+from typing import Optional
 
 import numpy as np
 
-from zoo.errors import UserError
+from zoo.errors import ConfigError, UserError, note_user
 from zoo.registry import Registry
 
-__all__ = ["DATASETS", "TEST_SUBSET_RULE", "DatasetFileError", "DatasetNotFoundError",
-           "DatasetSpec", "Splits",
+__all__ = ["DATASETS", "PIXELS", "TEST_SUBSET_RULE", "DatasetFileError",
+           "DatasetNotFoundError", "DatasetSpec", "Splits", "is_dataset_file",
            "load_splits", "random_test_order", "test_subset"]
+
+PIXELS = ("binary", "dynamic", "gray")
 
 # Where TFDS downloads from; asked once, with a short timeout, before any download.
 # (A bare TCP connect is no test: sandboxes may accept connections to anything.)
@@ -60,43 +72,78 @@ class DatasetFileError(UserError, ValueError):
     with the wrong arrays, dtypes or values; the message names the file and the problem."""
 
 
+_NPZ_SPLITS = {"train": "x_train", "valid": "x_valid", "test": "x_test"}
+
+
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:
-    """Where a dataset lives and how it is binarized.
+    """Where a dataset lives and what its pixels are.
 
     Attributes:
-        name: the zoo's name (`static_mnist`, `dynamic_mnist`, `fashion_mnist`).
-        npz_file: file name in a `--data_dir` laid out like `../shared/data`.
-        tfds_name: the TFDS dataset name.
-        binarization: "static" (already {0, 1}) or "dynamic" (gray levels,
-            re-binarized x ~ Bernoulli(pixel / 255) every training epoch).
+        name: the zoo's name (`static_mnist`, `omniglot` ...), or a user file's path.
+        pixels: one of `PIXELS`.
+        image_shape: `(H, W, C)`.
+        npz_file: file name in a `--data_dir` laid out like `../shared/data` (None: none).
         npz_splits: split -> npz key; a missing "valid" is carved from the end
             of the training images.
+        tfds_name: the TFDS dataset name (None: not in TFDS).
         tfds_splits: split -> TFDS split name (likewise).
+        original_file: the file (or folder) the dataset is distributed as, in `--data_dir`.
+        reader: the `zoo.dataset_files` function that reads `original_file`.
+        paper_validation_size: training images its paper holds out, where it has no
+            validation split (None: `DataConfig.validation_size`, 10,000).
     """
 
     name: str
-    npz_file: str
-    tfds_name: str
-    binarization: str
-    npz_splits: dict
-    tfds_splits: dict
+    pixels: str
     image_shape: tuple = (28, 28, 1)
+    npz_file: Optional[str] = None
+    npz_splits: dict = dataclasses.field(default_factory=lambda: dict(_NPZ_SPLITS))
+    tfds_name: Optional[str] = None
+    tfds_splits: Optional[dict] = None
+    original_file: Optional[str] = None
+    reader: Optional[str] = None
+
+    def __post_init__(self):
+        if self.pixels not in PIXELS:
+            raise ValueError(f"pixels must be one of {PIXELS}; got {self.pixels!r}.")
+
+    @property
+    def binary(self):
+        """Whether the model sees {0, 1} values (binary or dynamically binarized pixels)."""
+        return self.pixels != "gray"
 
 
 DATASETS = Registry("dataset", hint="import zoo.datasets")
+_NO_VALID = {"train": "x_train", "test": "x_test"}
 for _spec in (
-    DatasetSpec("static_mnist", "binarized_mnist.npz", "binarized_mnist", "static",
-                {"train": "x_train", "valid": "x_valid", "test": "x_test"},
-                {"train": "train", "valid": "validation", "test": "test"}),
-    DatasetSpec("dynamic_mnist", "mnist.npz", "mnist", "dynamic",
-                {"train": "x_train", "test": "x_test"},
-                {"train": "train", "test": "test"}),
-    DatasetSpec("fashion_mnist", "fashion_mnist.npz", "fashion_mnist", "dynamic",
-                {"train": "x_train", "test": "x_test"},
-                {"train": "train", "test": "test"}),
+    DatasetSpec("static_mnist", "binary", npz_file="binarized_mnist.npz",
+                tfds_name="binarized_mnist",
+                tfds_splits={"train": "train", "valid": "validation", "test": "test"}),
+    DatasetSpec("dynamic_mnist", "dynamic", npz_file="mnist.npz", npz_splits=_NO_VALID,
+                tfds_name="mnist", tfds_splits={"train": "train", "test": "test"}),
+    DatasetSpec("fashion_mnist", "dynamic", npz_file="fashion_mnist.npz",
+                npz_splits=_NO_VALID, tfds_name="fashion_mnist",
+                tfds_splits={"train": "train", "test": "test"}),
+    # The VampPrior paper's other datasets, from their original files (zoo.dataset_files).
+    DatasetSpec("omniglot", "dynamic", original_file="chardata.mat", reader="read_omniglot"),
+    DatasetSpec("caltech101_silhouettes", "binary",
+                original_file="caltech101_silhouettes_28_split1.mat",
+                reader="read_caltech101_silhouettes"),
+    DatasetSpec("frey_faces", "gray", image_shape=(28, 20, 1),
+                original_file="frey_rawface.mat", reader="read_frey_faces"),
+    DatasetSpec("histopathology", "gray", original_file="histopathology.pkl.gz",
+                reader="read_histopathology"),
+    DatasetSpec("cifar10", "gray", image_shape=(32, 32, 3),
+                original_file="cifar-10-batches-py", reader="read_cifar10",
+                tfds_name="cifar10", tfds_splits={"train": "train", "test": "test"}),
 ):
     DATASETS.register(_spec.name)(_spec)
+
+
+def is_dataset_file(name):
+    """Whether a dataset name is the path of a user's `.npz` archive (not a registered name)."""
+    return name.endswith(".npz")
 
 
 @dataclasses.dataclass
@@ -104,11 +151,12 @@ class Splits:
     """One dataset's splits.
 
     Attributes:
-        spec: the `DatasetSpec`.
-        train: uint8 `[N, H, W, C]` as stored ({0, 1} for static, 0..255 for
-            dynamic binarization, which the training pipeline applies).
-        valid, test: float32 `[N, H, W, C]` in {0, 1}; gray-level data is
-            binarized once here with a fixed seed, so evaluations compare.
+        spec: the `DatasetSpec` (for a user file, the one inferred from it; its `pixels`
+            are those the model sees, `--pixels` included).
+        train: uint8 `[N, H, W, C]` as stored ({0, 1} for binary pixels, 0..255
+            otherwise; the training pipeline binarizes or scales them).
+        valid, test: float32 `[N, H, W, C]`: in {0, 1} (dynamic pixels are binarized once
+            here with a fixed seed, so evaluations compare), or k / 255 for gray pixels.
         source: where the arrays came from (a path or "tfds:<name>").
     """
 
@@ -124,60 +172,101 @@ class Splits:
 
 
 def load_splits(name, data_dir=None, tfds_data_dir=None, validation_size=10000,
-                eval_binarization_seed=0):
-    """Loads train/valid/test of the dataset registered as `name`.
+                eval_binarization_seed=0, pixels=None):
+    """Loads train/valid/test of the dataset registered as `name`, or of the `.npz` at `name`.
 
     Args:
-        name: a key of `DATASETS`.
-        data_dir: folder holding `<npz_file>` or a prepared TFDS dataset.
+        name: a key of `DATASETS`, or the path of an `.npz` archive holding uint8 `x_train`,
+            `x_test` and optionally `x_valid`, each `[N, H, W]` or `[N, H, W, C]`.
+        data_dir: folder holding `<npz_file>`, the original file or a prepared TFDS dataset.
         tfds_data_dir: TFDS data directory to use or download into
             (default: `data_dir`, else TFDS's default).
-        validation_size: for datasets without an official validation split, the
-            number of final training images held out (10,000 in the papers).
+        validation_size: for registered datasets without a validation split, the number of
+            final training images held out (10,000 in the papers); a file without `x_valid`
+            holds out its last 10%, logged.
         eval_binarization_seed: seed of the one-off binarization of the
-            validation and test images of gray-level datasets.
+            validation and test images of dynamically binarized datasets.
+        pixels: one of `PIXELS` (None: the dataset's own; for a user file, "binary" when
+            every value is 0 or 1, else "gray", logged).
 
     Raises:
         DatasetNotFoundError: no local copy and no network, within seconds.
         DatasetFileError: a local file that is unreadable or has the wrong keys, shapes or
             values.
+        ConfigError: `pixels` the data cannot have (binary with values above 1, gray levels
+            of data that is all 0 and 1).
     """
-    spec = DATASETS.get(name)
-    npz_path = os.path.join(data_dir, spec.npz_file) if data_dir else None
-    if npz_path and os.path.isfile(npz_path):
-        arrays, source = _read_npz(spec, npz_path), npz_path
+    if pixels is not None and pixels not in PIXELS:
+        raise ConfigError(f"pixels must be one of {', '.join(PIXELS)}; got {pixels!r}.")
+    if is_dataset_file(name):
+        arrays = _read_npz(name, {s: k for s, k in _NPZ_SPLITS.items()}, optional=("valid",))
+        spec, source = _spec_of_file(name, arrays, pixels), name
+        validation_size = None   # Without x_valid: the last 10% of the training images.
     else:
-        arrays, source = _read_tfds(spec, tfds_data_dir or data_dir, npz_path)
+        spec = DATASETS.get(name)
+        arrays, source = _read_registered(spec, data_dir, tfds_data_dir)
+        if pixels is not None and pixels != spec.pixels:
+            spec = dataclasses.replace(spec, pixels=pixels)
     return _make_splits(spec, arrays, source, validation_size, eval_binarization_seed)
 
 
-def _read_npz(spec, path):
+def _read_registered(spec, data_dir, tfds_data_dir):
+    npz_path = os.path.join(data_dir, spec.npz_file) if data_dir and spec.npz_file else None
+    if npz_path and os.path.isfile(npz_path):
+        return _read_npz(npz_path, spec.npz_splits, registered=True), npz_path
+    original = (os.path.join(data_dir, spec.original_file)
+                if data_dir and spec.original_file else None)
+    if original and os.path.exists(original):
+        from zoo import dataset_files  # scipy and the unpickler: only for these files.
+
+        return getattr(dataset_files, spec.reader)(original), original
+    return _read_tfds(spec, tfds_data_dir or data_dir, npz_path or original)
+
+
+def _read_npz(path, keys, optional=(), registered=False):
+    """{split: array} of the archive's arrays named by `keys` (split -> key); the splits in
+    `optional` may be missing. `registered`: the file of a registered dataset (a user's
+    file otherwise)."""
+    if not os.path.isfile(path):
+        raise DatasetNotFoundError(f"{path} not found: --dataset takes an .npz archive with "
+                                   f"uint8 x_train, x_test and optionally x_valid.")
     try:
         # allow_pickle=False: a data file never runs code.
         with np.load(path, allow_pickle=False) as archive:
-            missing = [k for k in spec.npz_splits.values() if k not in archive.files]
+            missing = [k for s, k in keys.items() if k not in archive.files and s not in optional]
             if missing:
                 raise DatasetFileError(f"{path} lacks the arrays {missing}; it has "
-                                       f"{archive.files}. Expected the layout of ../shared/data.")
-            return {split: archive[key] for split, key in spec.npz_splits.items()}
+                                       f"{archive.files}. Expected uint8 x_train, x_test "
+                                       f"(and x_valid), as in ../shared/data.")
+            return {split: archive[key] for split, key in keys.items() if key in archive.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         if isinstance(e, DatasetFileError):
             raise
+        layout = " (the layout of ../shared/data)" if registered else ""
         raise DatasetFileError(
             f"{path} is not a readable .npz archive ({type(e).__name__}: {e}); it may be cut "
-            f"short. Copy it again (the layout of ../shared/data).") from None
+            f"short. Copy it again{layout}.") from None
 
 
-def _read_tfds(spec, tfds_data_dir, npz_path):
-    prepared = bool(tfds_data_dir) and os.path.isdir(
+def _spec_of_file(path, arrays, pixels):
+    """The `DatasetSpec` of a user's archive: its image shape and (given or inferred) pixels."""
+    train = arrays["train"]
+    shape = tuple(train.shape[1:]) + ((1,) if train.ndim == 3 else ())
+    if pixels is None:
+        binary = all(a.dtype == np.uint8 and (a.size == 0 or a.max() <= 1)
+                     for a in arrays.values())
+        pixels = "binary" if binary else "gray"
+        note_user(f"{path}: pixels {pixels} (inferred: "
+                  f"{'every value is 0 or 1' if binary else 'values above 1'}; --pixels "
+                  f"overrides).")
+    return DatasetSpec(name=path, pixels=pixels, image_shape=shape)
+
+
+def _read_tfds(spec, tfds_data_dir, looked_for):
+    prepared = bool(tfds_data_dir and spec.tfds_name) and os.path.isdir(
         os.path.join(tfds_data_dir, spec.tfds_name))
-    if not prepared and not _online():
-        raise DatasetNotFoundError(
-            f"Dataset {spec.name!r} not found and no network to download it. "
-            f"Put {spec.npz_file} (uint8 arrays {sorted(spec.npz_splits.values())}, "
-            f"images [N, 28, 28]) in a folder and pass it as --data_dir"
-            + (f" (looked for {npz_path})" if npz_path else "")
-            + f", or pass a --data_dir holding a prepared TFDS '{spec.tfds_name}'.")
+    if not prepared and (spec.tfds_name is None or not _online()):
+        raise DatasetNotFoundError(_not_found_message(spec, looked_for))
     import tensorflow_datasets as tfds  # Slow to import; only needed here.
 
     arrays = {}
@@ -185,9 +274,29 @@ def _read_tfds(spec, tfds_data_dir, npz_path):
         data = tfds.as_numpy(tfds.load(
             spec.tfds_name, split=tfds_split, data_dir=tfds_data_dir,
             batch_size=-1, download=not prepared, try_gcs=False))
-        arrays[split] = data["image"][..., 0]
+        arrays[split] = data["image"]
     source = f"tfds:{spec.tfds_name}" + (f" in {tfds_data_dir}" if tfds_data_dir else "")
     return arrays, source
+
+
+def _not_found_message(spec, looked_for):
+    height, width, channels = spec.image_shape
+    shape = f"[N, {height}, {width}]" + (f" x {channels}" if channels > 1 else "")
+    where = []
+    if spec.npz_file:
+        where.append(f"{spec.npz_file} (uint8 arrays {sorted(spec.npz_splits.values())}, "
+                     f"images {shape})")
+    if spec.original_file:
+        from zoo.dataset_files import SOURCES
+
+        where.append(f"{spec.original_file} ({SOURCES[spec.original_file]})")
+    message = (f"Dataset {spec.name!r} not found and no network to download it. Put "
+               f"{' or '.join(where)} in a folder and pass it as --data_dir")
+    if looked_for:
+        message += f" (looked for {looked_for})"
+    if spec.tfds_name:
+        message += f", or pass a --data_dir holding a prepared TFDS '{spec.tfds_name}'"
+    return message + "."
 
 
 def _online():
@@ -202,29 +311,63 @@ def _online():
         return False
 
 
+def _checked_images(spec, split, images, source):
+    """`images` as uint8 `[N, H, W, C]`, or a `DatasetFileError` naming what is wrong."""
+    where = f"{source}: split {split!r}"
+    if images.dtype != np.uint8:
+        finite = (not np.issubdtype(images.dtype, np.inexact)) or np.all(np.isfinite(images))
+        raise DatasetFileError(f"{where} must be uint8 (8-bit levels 0..255, or 0 and 1); got "
+                               f"{images.dtype}" + ("" if finite else " with non-finite values")
+                               + ".")
+    if images.ndim not in (3, 4):
+        raise DatasetFileError(f"{where} must be [N, H, W] or [N, H, W, C]; got shape "
+                               f"{list(images.shape)}.")
+    stored = list(images.shape)
+    images = images[..., None] if images.ndim == 3 else images
+    if images.shape[1:] != tuple(spec.image_shape):
+        height, width, channels = spec.image_shape
+        expected = f"[N, {height}, {width}]" if channels == 1 else "[N, {}, {}, {}]".format(
+            height, width, channels)
+        like = ("like x_train" if is_dataset_file(spec.name)
+                else f"the images of {spec.name!r}")
+        raise DatasetFileError(f"{where} must be uint8 {expected} ({like}); got shape "
+                               f"{stored}.")
+    if len(images) == 0:
+        raise DatasetFileError(f"{where} holds no images.")
+    return images
+
+
 def _make_splits(spec, arrays, source, validation_size, seed):
-    for split, images in arrays.items():
-        if images.dtype != np.uint8 or images.shape[1:] != spec.image_shape[:2]:
-            raise DatasetFileError(f"{source}: split {split!r} must be uint8 "
-                             f"[N, {spec.image_shape[0]}, {spec.image_shape[1]}]; got "
-                             f"{images.dtype} {images.shape}.")
-        if spec.binarization == "static" and images.max() > 1:
-            raise DatasetFileError(f"{source}: split {split!r} of a statically binarized "
-                             f"dataset has values above 1.")
+    arrays = {split: _checked_images(spec, split, np.asarray(images), source)
+              for split, images in arrays.items()}
+    top = max(int(images.max()) for images in arrays.values())
+    if spec.pixels == "binary" and top > 1:
+        split = next(s for s, a in arrays.items() if a.max() > 1)
+        raise DatasetFileError(f"{source}: split {split!r} has values up to "
+                               f"{int(arrays[split].max())}; binary pixels are 0 or 1 (gray levels "
+                               f"take --pixels=dynamic or --pixels=gray).")
+    if spec.pixels != "binary" and top <= 1:
+        raise DatasetFileError(f"{source} holds only the values 0 and 1, binary pixels; as "
+                               f"{spec.pixels} gray levels (k / 255) they would be almost "
+                               f"black. Use --pixels=binary.")
     train = arrays["train"]
     valid = arrays.get("valid")
     if valid is None:
+        if validation_size is None:   # A user's file: the last 10% of its training images.
+            validation_size = max(1, len(train) // 10)
+            note_user(f"{source}: no x_valid; validating on the last {validation_size} of "
+                      f"its {len(train)} training images (10%).")
         if not 0 < validation_size < len(train):
-            raise ValueError(f"validation_size={validation_size} must be in "
-                             f"(0, {len(train)}).")
+            raise ConfigError(f"validation_size={validation_size} must be in "
+                              f"(0, {len(train)}): {source} has {len(train)} training images.")
         train, valid = train[:-validation_size], train[-validation_size:]
     rng = np.random.RandomState(seed)
 
-    def binarized(images):
-        if spec.binarization == "static":
+    def for_evaluation(images):
+        if spec.pixels == "binary":
             return images.astype(np.float32)
+        if spec.pixels == "gray":
+            return images.astype(np.float32) / np.float32(255.0)
         return (rng.uniform(size=images.shape) * 255.0 < images).astype(np.float32)
 
-    channels = lambda a: a[..., None]
-    return Splits(spec, channels(train), channels(binarized(valid)),
-                  channels(binarized(arrays["test"])), source)
+    return Splits(spec, train, for_evaluation(valid), for_evaluation(arrays["test"]), source)

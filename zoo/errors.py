@@ -11,7 +11,8 @@ exits with code 2. Any other exception is a bug and keeps its traceback.
 import functools
 import sys
 
-__all__ = ["USER_ERROR_EXIT_CODE", "ConfigError", "UnknownNameError", "UserError",
+__all__ = ["USER_ERROR_EXIT_CODE", "ConfigError", "ImageShapeError", "UnknownNameError",
+           "UserError", "note_user",
            "exits_on_user_error", "warn_user"]
 
 USER_ERROR_EXIT_CODE = 2
@@ -25,12 +26,24 @@ class ConfigError(UserError, ValueError):
     """An option that does not exist or a value it cannot take."""
 
 
+class ImageShapeError(ConfigError):
+    """An image shape a network cannot take; the message names the constraint (the model
+    builder adds the architecture's name and the shape)."""
+
+
 class UnknownNameError(UserError, KeyError):
     """A name that nothing is registered under (an experiment, a prior ...); the message
     lists the known ones."""
 
     def __str__(self):   # KeyError's own str() quotes the message
         return str(self.args[0]) if self.args else ""
+
+
+def note_user(message):
+    """Prints "Note: <message>" on stderr: a choice made for the user that they should see
+    (pixels inferred from a file, a validation split held out), whatever the logging
+    settings (absl's lines are filtered from the programs' stderr with TensorFlow's)."""
+    print(f"Note: {message}", file=sys.stderr, flush=True)
 
 
 def warn_user(message):

@@ -1,6 +1,7 @@
 """docs/results.md and the README's pretrained table are what `python -m savedmodels.results`
 writes from the shipped exports; the writer's parsing and figures on a temporary registry."""
 
+import math
 import os
 import sys
 
@@ -58,6 +59,27 @@ def test_rows_from_export_metadata(tmp_path):
     assert "`vae_x` (v2)" in table and "(v1)" not in table   # the latest version only
     with pytest.raises(ValueError, match="no generated table"):
         results.update_readme("# A README\n", str(tmp_path))
+
+
+def test_gray_level_rows_show_bits_per_dim_beside_nats(tmp_path):
+    model = build_gated_mlp_vae((28, 20, 1), latent_dim=2, hidden_units=(8,), seed=0,
+                                likelihood="discretized_logistic")
+    nats = 4.63 * 560 * math.log(2)
+    export.export_model(model, str(tmp_path), "vae_standard_frey_faces", metadata={
+        "experiment": {"name": "vae_standard_frey_faces", "paper_bits_per_dim": 4.63,
+                       "description": "Tomczak & Welling 2018, Table 1, VAE (L = 1), standard "
+                                      "prior, Frey Faces: test NLL 4.63 bits/dim."},
+        "paper_nll": nats, "pixels": "gray",
+        "metrics": {"test_log_likelihood": -nats - 5.6, "test_log_likelihood_stderr": 3.0,
+                    "test_nll_bits_per_dim": (nats + 5.6) / (560 * math.log(2))},
+        "training": {}})
+    (row,) = results.export_rows(str(tmp_path))
+    assert row["bits_per_dim"] == pytest.approx(4.6444, abs=1e-4)
+    assert row["difference"] == pytest.approx(-5.6)
+    page = results.render_results(str(tmp_path))
+    assert (f"| -{nats:.2f} (4.63 bits/dim) | -{nats + 5.6:.2f} ± 3.00, 4.64 bits/dim "
+            f"| -5.60 |") in page
+    assert "(4.63 bits/dim)" in results.render_readme_table(str(tmp_path))
 
 
 if __name__ == "__main__":  # Bazel py_test entry point.

@@ -3,13 +3,14 @@
 import copy
 import dataclasses
 import json
+import math
 
 import pytest
 from absl import flags
 
 from trainers import experiments, train
 from trainers.config import config_from_dict
-from zoo import priors
+from zoo import datasets, likelihoods, priors
 
 PRIOR_EXPERIMENTS = {
     "vae_mog_static_mnist": ("mog", priors.MixtureOfGaussiansPriorConfig(num_components=500)),
@@ -182,6 +183,44 @@ def test_every_name_states_its_prior_flows_and_dataset():
         assert config.description.startswith(
             f"{experiments.PAPERS[row.paper]}, {row.where}, {row.row}, "), config.name
     assert len({row.name for row in experiments.ROWS}) == len(experiments.ROWS)
+
+
+def test_every_experiments_likelihood_models_its_datasets_pixels():
+    for name in experiments.EXPERIMENTS.names():
+        config = experiments.get_experiment(name)
+        pixels = datasets.DATASETS.get(config.data.name).pixels
+        likelihoods.check_likelihood_fits(config.model.likelihood, pixels)   # Raises if not.
+
+
+@pytest.mark.parametrize("name,bits_per_dim,image_dims", [
+    ("vae_standard_frey_faces", 4.63, 28 * 20), ("vae_vamp_frey_faces", 4.57, 28 * 20),
+    ("hvae_vamp_histopathology", 5.75, 28 * 28), ("convhvae_standard_histopathology", 5.59,
+                                                  28 * 28)])
+def test_gray_rows_state_the_papers_bits_per_dim_and_the_same_value_in_nats(
+        name, bits_per_dim, image_dims):
+    config = experiments.get_experiment(name)
+    assert config.paper_bits_per_dim == bits_per_dim
+    assert config.paper_nll == pytest.approx(bits_per_dim * image_dims * math.log(2), rel=1e-12)
+    assert config.model.likelihood == "discretized_logistic"
+    assert f"test NLL {bits_per_dim:.2f} bits/dim" in config.description
+    # It survives the workdir's JSON.
+    assert config_from_dict(json.loads(config.to_json())) == config
+
+
+def test_the_vampprior_papers_other_datasets_take_its_table_1_settings():
+    base = experiments.get_experiment("hvae_vamp_static_mnist")
+    omniglot = experiments.get_experiment("hvae_vamp_omniglot")
+    assert omniglot.paper_nll == 101.18 and omniglot.data.name == "omniglot"
+    assert omniglot.model.prior_config.num_components == 1000    # Sec. 5.1: 1000 on Omniglot
+    assert dataclasses.replace(omniglot.model, prior_config=base.model.prior_config) == base.model
+    assert omniglot.train == base.train
+    caltech = experiments.get_experiment("pixelhvae_vamp_caltech101_silhouettes")
+    assert caltech.paper_nll == 86.22 and caltech.model.likelihood == "pixelcnn_bernoulli"
+    assert caltech.model.prior_config.num_components == 500
+    # No gray-level PixelCNN head: the PixelHVAE rows of the gray datasets are not registered.
+    assert "pixelhvae_standard_frey_faces" not in experiments.EXPERIMENTS
+    assert experiments.get_experiment("vlae_maf4_omniglot").paper_nll == 90.98
+    assert experiments.get_experiment("resnet_vae_realnvp20_omniglot").model.latent_dim == 64
 
 
 if __name__ == "__main__":  # Bazel py_test entry point.

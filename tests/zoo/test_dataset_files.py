@@ -28,10 +28,15 @@ def test_omniglot_reads_column_major_gray_levels(tmp_path):
     path = str(tmp_path / "chardata.mat")
     scipy_io.savemat(path, {"data": (_column_major(train) / 255.0).T,
                             "testdata": (_column_major(test) / 255.0).T, "target": np.zeros(7)})
-    splits = dataset_files.read_omniglot(path)
-    assert sorted(splits) == ["test", "train"]
-    np.testing.assert_array_equal(splits["train"], train)
+    splits = dataset_files.read_omniglot(path, validation_size=2)
+    assert sorted(splits) == ["test", "train", "valid"]
+    # The paper's held-out images: the last of a fixed random order of the training images.
+    order = np.random.RandomState(dataset_files.OMNIGLOT_SPLIT_SEED).permutation(7)
+    np.testing.assert_array_equal(splits["train"], train[order[:5]])
+    np.testing.assert_array_equal(splits["valid"], train[order[5:]])
     np.testing.assert_array_equal(splits["test"], test)
+    with pytest.raises(DatasetFileError, match="too few to hold out 1345"):
+        dataset_files.read_omniglot(path)
     assert splits["train"].dtype == np.uint8
 
 

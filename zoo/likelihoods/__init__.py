@@ -2,6 +2,7 @@
 
 import functools
 
+from zoo.errors import ConfigError
 from zoo.likelihoods.bernoulli import BernoulliLikelihood
 from zoo.likelihoods.discretized_logistic import (
     DiscretizedLogisticMixtureLikelihood,
@@ -14,7 +15,7 @@ from zoo.registry import Registry
 
 __all__ = ["LIKELIHOODS", "BernoulliLikelihood", "DiscretizedLogisticMixtureLikelihood",
            "GaussianLikelihood", "Likelihood", "PixelCNNBernoulliLikelihood",
-           "log_discretized_logistic"]
+           "check_likelihood_fits", "log_discretized_logistic"]
 
 LIKELIHOODS = Registry("likelihood", hint="import zoo.likelihoods")
 LIKELIHOODS.register("bernoulli")(BernoulliLikelihood)
@@ -30,3 +31,24 @@ LIKELIHOODS.register("pixelcnn_bernoulli")(PixelCNNBernoulliLikelihood)
 LIKELIHOODS.register("pixelcnn_bernoulli_vlae")(functools.partial(
     PixelCNNBernoulliLikelihood, num_layers=6, filters=12, residual=True,
     conditioning_channels=4))
+
+
+def check_likelihood_fits(name, pixels):
+    """Refuses (`ConfigError`, with the reason) a likelihood that does not model `pixels`.
+
+    Args:
+        name: a name of `LIKELIHOODS`.
+        pixels: one of `zoo.datasets.PIXELS`.
+    """
+    builder = LIKELIHOODS.get(name)
+    modelled = getattr(builder, "func", builder).pixels
+    if pixels in modelled:
+        return
+    fitting = [n for n in LIKELIHOODS.names()
+               if pixels in getattr(LIKELIHOODS.get(n), "func", LIKELIHOODS.get(n)).pixels]
+    what = {"binary": "values 0 and 1", "dynamic": "gray levels binarized to 0 and 1 every epoch",
+            "gray": "8-bit gray levels k / 255"}[pixels]
+    models = ("real values (a density, not the probability of a pixel value)" if not modelled
+              else " and ".join(modelled) + " pixels")
+    raise ConfigError(f"The likelihood {name!r} models {models}; the data has {pixels} pixels "
+                      f"({what}). Use --likelihood={' or '.join(fitting)}.")

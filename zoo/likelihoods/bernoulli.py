@@ -20,6 +20,7 @@ class BernoulliLikelihood(Likelihood):
     """
 
     value_range = (0.0, 1.0)
+    pixels = ("binary", "dynamic")
     support_description = "binary values, 0 or 1"
 
     def __init__(self, event_shape, seed=None, **kwargs):

@@ -56,6 +56,7 @@ class DiscretizedLogisticMixtureLikelihood(Likelihood):
 
     MIN_LOG_SCALE = -7.0
     value_range = (0.0, 1.0)
+    pixels = ("gray",)
     # A data value may be off its level k / (B - 1) by float rounding, not more.
     LEVEL_TOLERANCE = 1e-3
 

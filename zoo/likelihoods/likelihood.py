@@ -25,6 +25,8 @@ class Likelihood(keras.layers.Layer):
         sample(features, seed=None) -> [..., batch, *event_shape].
         parameters(features) -> {name: tensor}: the distribution's parameters.
         value_range: (low, high) of the data, or None for any real value.
+        pixels: the `zoo.datasets.PIXELS` it models ("binary" and "dynamic":
+            {0, 1} values; "gray": 8-bit levels k / 255); () for real values.
         on_support(x) -> bool scalar: every value of x is one the likelihood
             gives mass (or density) to, e.g. 0 or 1 for a Bernoulli. A
             log-likelihood of other values would be a number without meaning,
@@ -38,6 +40,7 @@ class Likelihood(keras.layers.Layer):
 
     value_range = None
     support_description = "any real value"
+    pixels = ()
 
     def __init__(self, event_shape, params_per_dim=1, kernel_initializer=None,
                  **kwargs):

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from zoo import random as zoo_random
 from zoo.building import ensure_built
+from zoo.errors import ImageShapeError
 from zoo.likelihoods.bernoulli import BernoulliLikelihood
 from zoo.networks.pixelcnn import PixelCNN
 
@@ -38,8 +39,8 @@ class PixelCNNBernoulliLikelihood(BernoulliLikelihood):
         kwargs.setdefault("params_per_dim", int(conditioning_channels))
         super().__init__(event_shape, seed=seed, **kwargs)
         if len(self.event_shape) != 3 or self.event_shape[-1] != 1:
-            raise ValueError(f"The PixelCNN likelihood models one-channel images [H, W, 1]; "
-                             f"got event_shape {self.event_shape}.")
+            raise ImageShapeError(f"the PixelCNN likelihood models one-channel images "
+                                  f"[H, W, 1]; got event_shape {self.event_shape}.")
         self.conditioning_channels = int(conditioning_channels)
         self.pixelcnn = PixelCNN(num_layers, filters, kernel_size, residual, outputs=1,
                                  name="pixelcnn")

@@ -5,6 +5,7 @@ import functools
 from typing import Any, Optional, Tuple
 
 from zoo import posteriors, priors
+from zoo.errors import ImageShapeError
 from zoo.models.gated_conv_hvae import build_gated_conv_hvae
 from zoo.models.gated_mlp_hvae import build_gated_mlp_hvae
 from zoo.models.gated_mlp_vae import build_gated_mlp_vae
@@ -79,8 +80,22 @@ class ModelConfig:
 
 
 def build_model(config, input_shape, seed=None):
-    """Builds the model `config` describes for data of shape `input_shape`."""
+    """Builds the model `config` describes for data of shape `input_shape` `(H, W, C)`.
+
+    Raises:
+        ImageShapeError: the architecture or the likelihood cannot take that shape; the
+            message names the architecture, the shape and the constraint.
+    """
     builder = ARCHITECTURES.get(config.architecture)
+    try:
+        return _build(builder, config, input_shape, seed)
+    except ImageShapeError as e:
+        shape = " x ".join(str(d) for d in input_shape)
+        raise ImageShapeError(f"{config.architecture} with the {config.likelihood} likelihood "
+                              f"on {shape} images: {e}") from None
+
+
+def _build(builder, config, input_shape, seed):
     return builder(input_shape=tuple(input_shape), latent_dim=config.latent_dim,
                    hidden_units=tuple(config.hidden_units), prior=config.prior,
                    prior_config=config.prior_config,

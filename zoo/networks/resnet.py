@@ -7,6 +7,7 @@ import keras
 import tensorflow as tf
 
 from zoo.building import ensure_built, he_normal
+from zoo.errors import ImageShapeError
 
 __all__ = ["ConvBlock", "ResNetDecoder", "ResNetEncoder", "ResidualBlock"]
 
@@ -223,8 +224,9 @@ class ResNetDecoder(keras.layers.Layer):
         scale = math.prod(self.strides)
         height, width = self.image_shape[:2]
         if height % scale or width % scale:
-            raise ValueError(f"The decoder's strides {self.strides} upsample by {scale}, which "
-                             f"does not divide the image size {height} x {width}.")
+            raise ImageShapeError(
+                f"height and width must be divisible by {scale} (the decoder's strides "
+                f"{self.strides} upsample by {scale}); got {height} x {width}.")
         self.start_shape = (height // scale, width // scale, self.channels[0])
         self.dense_layers = [keras.layers.Dense(u, kernel_initializer=he_normal(),
                                                 name=f"dense_{i}")

@@ -16,7 +16,7 @@ import pickle
 import numpy as np
 
 from zoo import safe_pickle
-from zoo.datasets import DatasetFileError
+from zoo.errors import DatasetFileError
 
 __all__ = ["FREY_FACES_SPLIT_SEED", "OMNIGLOT_SPLIT_SEED", "OMNIGLOT_VALIDATION_SIZE",
            "SOURCES", "read_caltech101_silhouettes", "read_cifar10",

@@ -26,7 +26,9 @@ from typing import Optional
 
 import numpy as np
 
-from zoo.errors import ConfigError, UserError, note_user
+# The errors live in zoo.errors so that zoo.dataset_files (which this module reads the original
+# files with) needs nothing of this module.
+from zoo.errors import ConfigError, DatasetFileError, DatasetNotFoundError, note_user
 from zoo.registry import Registry
 
 __all__ = ["DATASETS", "PIXELS", "TEST_SUBSET_RULE", "DatasetFileError",
@@ -61,15 +63,6 @@ def test_subset(num_test, num_examples=None):
     if num_examples is None or num_examples >= num_test:
         return np.arange(num_test)
     return random_test_order(num_test)[:num_examples]
-
-
-class DatasetNotFoundError(UserError, FileNotFoundError):
-    """No local copy of a dataset and no network to download it."""
-
-
-class DatasetFileError(UserError, ValueError):
-    """A local dataset file that cannot be used: unreadable (cut short, not an archive) or
-    with the wrong arrays, dtypes or values; the message names the file and the problem."""
 
 
 _NPZ_SPLITS = {"train": "x_train", "valid": "x_valid", "test": "x_test"}

@@ -11,7 +11,8 @@ exits with code 2. Any other exception is a bug and keeps its traceback.
 import functools
 import sys
 
-__all__ = ["USER_ERROR_EXIT_CODE", "ConfigError", "ImageShapeError", "UnknownNameError",
+__all__ = ["USER_ERROR_EXIT_CODE", "ConfigError", "DatasetFileError", "DatasetNotFoundError",
+           "ImageShapeError", "UnknownNameError",
            "UserError", "note_user",
            "exits_on_user_error", "warn_user"]
 
@@ -24,6 +25,15 @@ class UserError(Exception):
 
 class ConfigError(UserError, ValueError):
     """An option that does not exist or a value it cannot take."""
+
+
+class DatasetNotFoundError(UserError, FileNotFoundError):
+    """No local copy of a dataset and no network to download it."""
+
+
+class DatasetFileError(UserError, ValueError):
+    """A local dataset file that cannot be used: unreadable (cut short, not an archive) or
+    with the wrong arrays, dtypes or values; the message names the file and the problem."""
 
 
 class ImageShapeError(ConfigError):

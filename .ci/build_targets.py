@@ -38,6 +38,11 @@ TEST_SETTINGS = {
         "size": "large", "tags": ["slow"],
         "extra_deps": ["trainers_compare", "trainers_evaluate", "trainers_train"],  # subprocesses
     },
+    "tests/trainers/test_own_data.py": {
+        "size": "large", "tags": ["slow"],
+        "extra_deps": ["trainers_train", "trainers_export", "savedmodels_evaluate_export"],
+    },
+    "tests/zoo/models/test_image_shapes.py": {"size": "medium"},
     "tests/zoo/models/test_vae.py": {"size": "medium"},
     # 30-50 s alone: the small class's 60 s is too close (they timed out beside a training).
     "tests/zoo/models/test_hierarchical_vae.py": {"size": "medium"},

@@ -27,7 +27,8 @@ TEST_SETTINGS = {
         # The programs it runs, and the packages' own __init__ files: they quiet the
         # programs' stderr, and Bazel's runfiles would hold empty ones.
         "extra_deps": ["savedmodels_showcase", "savedmodels_pretrained", "trainers_reproduce",
-                       "trainers_train", "trainers_evaluate", "savedmodels", "trainers"],
+                       "trainers_train", "trainers_evaluate", "trainers_export", "savedmodels",
+                       "trainers"],
     },
     "tests/test_docs.py": {
         "size": "medium", "data": DOCS + ["README.md"],

@@ -83,8 +83,6 @@ class DatasetSpec:
         tfds_splits: split -> TFDS split name (likewise).
         original_file: the file (or folder) the dataset is distributed as, in `--data_dir`.
         reader: the `zoo.dataset_files` function that reads `original_file`.
-        paper_validation_size: training images its paper holds out, where it has no
-            validation split (None: `DataConfig.validation_size`, 10,000).
     """
 
     name: str
@@ -100,11 +98,6 @@ class DatasetSpec:
     def __post_init__(self):
         if self.pixels not in PIXELS:
             raise ValueError(f"pixels must be one of {PIXELS}; got {self.pixels!r}.")
-
-    @property
-    def binary(self):
-        """Whether the model sees {0, 1} values (binary or dynamically binarized pixels)."""
-        return self.pixels != "gray"
 
 
 DATASETS = Registry("dataset", hint="import zoo.datasets")
@@ -192,7 +185,7 @@ def load_splits(name, data_dir=None, tfds_data_dir=None, validation_size=10000,
     if pixels is not None and pixels not in PIXELS:
         raise ConfigError(f"pixels must be one of {', '.join(PIXELS)}; got {pixels!r}.")
     if is_dataset_file(name):
-        arrays = _read_npz(name, {s: k for s, k in _NPZ_SPLITS.items()}, optional=("valid",))
+        arrays = _read_npz(name, _NPZ_SPLITS, optional=("valid",))
         spec, source = _spec_of_file(name, arrays, pixels), name
         validation_size = None   # Without x_valid: the last 10% of the training images.
     else:
@@ -272,13 +265,18 @@ def _read_tfds(spec, tfds_data_dir, looked_for):
     return arrays, source
 
 
+def _stored_shape(image_shape):
+    """How arrays of `(H, W, C)` images are stored: "[N, H, W]" for one channel, else
+    "[N, H, W, C]"."""
+    return "[N, {}]".format(", ".join(map(str, image_shape[:2] if image_shape[2] == 1
+                                          else image_shape)))
+
+
 def _not_found_message(spec, looked_for):
-    height, width, channels = spec.image_shape
-    shape = f"[N, {height}, {width}]" + (f" x {channels}" if channels > 1 else "")
     where = []
     if spec.npz_file:
         where.append(f"{spec.npz_file} (uint8 arrays {sorted(spec.npz_splits.values())}, "
-                     f"images {shape})")
+                     f"images {_stored_shape(spec.image_shape)})")
     if spec.original_file:
         from zoo.dataset_files import SOURCES
 
@@ -318,13 +316,10 @@ def _checked_images(spec, split, images, source):
     stored = list(images.shape)
     images = images[..., None] if images.ndim == 3 else images
     if images.shape[1:] != tuple(spec.image_shape):
-        height, width, channels = spec.image_shape
-        expected = f"[N, {height}, {width}]" if channels == 1 else "[N, {}, {}, {}]".format(
-            height, width, channels)
         like = ("like x_train" if is_dataset_file(spec.name)
                 else f"the images of {spec.name!r}")
-        raise DatasetFileError(f"{where} must be uint8 {expected} ({like}); got shape "
-                               f"{stored}.")
+        raise DatasetFileError(f"{where} must be uint8 {_stored_shape(spec.image_shape)} "
+                               f"({like}); got shape {stored}.")
     if len(images) == 0:
         raise DatasetFileError(f"{where} holds no images.")
     return images

@@ -40,15 +40,19 @@ def check_likelihood_fits(name, pixels):
         name: a name of `LIKELIHOODS`.
         pixels: one of `zoo.datasets.PIXELS`.
     """
-    builder = LIKELIHOODS.get(name)
-    modelled = getattr(builder, "func", builder).pixels
+    modelled = _modelled_pixels(name)
     if pixels in modelled:
         return
-    fitting = [n for n in LIKELIHOODS.names()
-               if pixels in getattr(LIKELIHOODS.get(n), "func", LIKELIHOODS.get(n)).pixels]
+    fitting = [n for n in LIKELIHOODS.names() if pixels in _modelled_pixels(n)]
     what = {"binary": "values 0 and 1", "dynamic": "gray levels binarized to 0 and 1 every epoch",
             "gray": "8-bit gray levels k / 255"}[pixels]
     models = ("real values (a density, not the probability of a pixel value)" if not modelled
               else " and ".join(modelled) + " pixels")
     raise ConfigError(f"The likelihood {name!r} models {models}; the data has {pixels} pixels "
                       f"({what}). Use --likelihood={' or '.join(fitting)}.")
+
+
+def _modelled_pixels(name):
+    """The `pixels` of the likelihood class registered as `name` (some are partials)."""
+    builder = LIKELIHOODS.get(name)
+    return getattr(builder, "func", builder).pixels

@@ -29,6 +29,12 @@ class ActNorm(keras.layers.Layer):
         return tfb.Chain([tfb.Scale(log_scale=-tf.convert_to_tensor(self.log_scale)),
                           tfb.Shift(-tf.convert_to_tensor(self.loc))], name="actnorm")
 
+    def forward_and_log_det(self, z):
+        """(eps `[..., D]`, log |det d eps / dz| `[...]`) in one pass."""
+        log_scale = tf.convert_to_tensor(self.log_scale)
+        eps = (z - self.loc) * tf.exp(-log_scale)
+        return eps, tf.fill(tf.shape(z)[:-1], -tf.reduce_sum(log_scale))
+
     def initialize(self, h):
         """Sets loc, log_scale from `h: [..., D]` (eager, cross-replica context)."""
         h = tf.reshape(tf.convert_to_tensor(h, self.loc.dtype), [-1, self.loc.shape[0]])

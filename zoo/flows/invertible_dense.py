@@ -42,6 +42,19 @@ class InvertibleDense(keras.layers.Layer):
         return tfb.ScaleMatvecLU(tf.convert_to_tensor(self.lower_upper),
                                  tf.convert_to_tensor(self.permutation))
 
+    def forward_and_log_det(self, z):
+        """(eps = W z `[..., D]`, log |det W| `[...]`), as `ScaleMatvecLU` computes them.
+
+        One `[N, D] x [D, D]` matmul: `tf.linalg.matvec`, which the bijector
+        uses, broadcasts W to a batch of N matrix-vector products.
+        """
+        lower_upper = tf.convert_to_tensor(self.lower_upper)
+        w = tf.linalg.lu_reconstruct(lower_upper, tf.convert_to_tensor(self.permutation))
+        log_det = tf.reduce_sum(tf.math.log(tf.abs(tf.linalg.diag_part(lower_upper))))
+        eps = tf.reshape(tf.matmul(tf.reshape(z, [-1, tf.shape(w)[0]]), w, transpose_b=True),
+                         tf.shape(z))
+        return eps, tf.fill(tf.shape(z)[:-1], log_det)
+
     def call(self, z):
         return self.bijector().forward(z)
 

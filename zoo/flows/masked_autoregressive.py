@@ -61,6 +61,14 @@ class MaskedAutoregressiveStep(keras.layers.Layer):
             shift_and_log_scale_fn=self._shift_and_log_scale_fn,
             is_constant_jacobian=self.shift_only))
 
+    def forward_and_log_det(self, z):
+        """(eps `[..., D]`, -sum(s) `[...]`; 0 if shift-only): one MADE pass, where TFP's
+        bijector makes a second one for the log-determinant."""
+        shift, log_scale = self._shift_and_log_scale_fn(z)
+        if log_scale is None:
+            return z - shift, tf.zeros(tf.shape(z)[:-1], z.dtype)
+        return (z - shift) * tf.exp(-log_scale), -tf.reduce_sum(log_scale, axis=-1)
+
     def call(self, z):
         return self.bijector().forward(z)
 

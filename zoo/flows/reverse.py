@@ -1,6 +1,7 @@
 """Reverses the order of the latent dimensions (between autoregressive steps)."""
 
 import keras
+import tensorflow as tf
 import tensorflow_probability as tfp
 
 tfb = tfp.bijectors
@@ -17,6 +18,10 @@ class Reverse(keras.layers.Layer):
 
     def bijector(self):
         return tfb.Permute(list(range(self.dim - 1, -1, -1)))
+
+    def forward_and_log_det(self, z):
+        """(eps `[..., D]`, 0 `[...]`): volume preserving."""
+        return tf.reverse(z, axis=[-1]), tf.zeros(tf.shape(z)[:-1], z.dtype)
 
     def call(self, z):
         return self.bijector().forward(z)

@@ -25,8 +25,8 @@ class FlowPosterior(DiagonalGaussianPosterior):
       - context steps (`IAFStep`): `forward_and_log_det(z, h)` with the
         encoder features h as context (Kingma et al. 2016), or
       - unconditional `zoo.flows` steps (actnorm, invertible dense, affine
-        coupling: Xu et al. 2019's RealNVP posterior), run through their TFP
-        bijectors' forward direction and forward log-determinant.
+        coupling: Xu et al. 2019's RealNVP posterior), through their
+        `forward_and_log_det(z)`.
 
     `params(features)` are q0's (mean and scale of z0); `encode` reports them
     with a flow sample z. There is no closed-form `log_prob(z, features)` (an
@@ -62,9 +62,7 @@ class FlowPosterior(DiagonalGaussianPosterior):
         z, log_det = z0, tf.zeros(tf.shape(z0)[:-1], z0.dtype)
         for step in self.steps:
             if hasattr(step, "bijector"):
-                bijector = step.bijector()
-                z, step_log_det = (bijector.forward(z),
-                                   bijector.forward_log_det_jacobian(z, event_ndims=1))
+                z, step_log_det = step.forward_and_log_det(z)
             else:
                 z, step_log_det = step.forward_and_log_det(z, features)
             log_det += step_log_det

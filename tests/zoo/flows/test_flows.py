@@ -86,3 +86,52 @@ def test_log_scale_is_soft_clamped(make):
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def _tfp_chain(step):
+    """The step (or flow) as TFP's own bijector: the reference for `forward_and_log_det`."""
+    return step.chain() if isinstance(step, flows.Flow) else step.bijector()
+
+
+def test_forward_and_log_det_equals_tfp_bijectors(step):
+    z = tf.constant(np.random.RandomState(5).randn(4, 5, 3), tf.float32)   # leading dims [4, 5]
+    eps, log_det = step.forward_and_log_det(z)
+    reference = _tfp_chain(step)
+    np.testing.assert_allclose(eps.numpy(), reference.forward(z).numpy(), atol=1e-5)
+    expected = np.broadcast_to(reference.forward_log_det_jacobian(z, event_ndims=1).numpy(),
+                               (4, 5))
+    assert log_det.shape == (4, 5)
+    np.testing.assert_allclose(log_det.numpy(), expected, atol=1e-5)
+
+
+def test_flow_log_prob_evaluates_each_network_once():
+    """A flow density evaluates every coupling network and MADE once, value and log-det
+    together (`tfb.RealNVP` and `tfb.MaskedAutoregressiveFlow` evaluate them twice)."""
+    import tensorflow_probability as tfp
+    coupling = flows.AffineCoupling((7,))
+    autoregressive = flows.MaskedAutoregressiveStep((9,), shift_only=False)
+    flow = flows.Flow([flows.ActNorm(), coupling, flows.Reverse(), autoregressive])
+    flow.build((None, 3))
+    perturb(flow)
+    calls = {"coupling": 0, "made": 0}
+    original_coupling, original_made = coupling._shift_and_log_scale_fn, autoregressive.made.call
+
+    def counted_coupling(*args):
+        calls["coupling"] += 1
+        return original_coupling(*args)
+
+    def counted_made(*args, **kwargs):
+        calls["made"] += 1
+        return original_made(*args, **kwargs)
+
+    coupling._shift_and_log_scale_fn = counted_coupling
+    autoregressive.made.call = counted_made
+    base = tfp.distributions.Sample(tfp.distributions.Normal(0.0, 1.0), sample_shape=[3])
+    density = tfp.distributions.TransformedDistribution(
+        base, tfp.bijectors.Invert(flow.bijector()))
+    z = tf.constant(np.random.RandomState(6).randn(10, 3), tf.float32)
+    log_prob = density.log_prob(z).numpy()
+    assert calls == {"coupling": 1, "made": 1}
+    eps, log_det = flow.forward_and_log_det(z)
+    expected = base.log_prob(eps).numpy() + log_det.numpy()
+    np.testing.assert_allclose(log_prob, expected, atol=1e-5)

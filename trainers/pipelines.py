@@ -8,6 +8,27 @@ from zoo.datasets import PIXELS
 __all__ = ["eval_dataset", "train_dataset"]
 
 
+# Batches made ahead of the step that takes them. One thread makes about a million
+# images a second, far more than any model here takes.
+_PREFETCH = 2
+
+
+def _fixed_threads():
+    """tf.data options without autotuning.
+
+    With autotuning (`AUTOTUNE` parallelism and buffers) the training steps of
+    a 2-core machine switched between two speeds from one epoch to the next,
+    the slow one 1.6 times slower (gated-MLP VAE, AMD EPYC: 7,800 or 12,400
+    images/s, where without autotuning every epoch ran at 12,100-12,400;
+    `benchmarks/suite.py`; a constant in-memory batch did the same, so it is
+    the tuner, not the work). The work per batch is a gather and a comparison,
+    which one thread does far faster than a step consumes it.
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return options
+
+
 def train_dataset(images, batch_size, pixels, seed, initial_epoch=0,
                   shuffle=True):
     """An endless stream of training batches, `[batch, H, W, C]` float32 in {0, 1} (binary and
@@ -63,12 +84,11 @@ def train_dataset(images, batch_size, pixels, seed, initial_epoch=0,
         return tf.cast(u * 255.0 < tf.cast(x, tf.float32), tf.float32)
 
     epochs = tf.data.Dataset.range(initial_epoch, np.iinfo(np.int64).max)
-    return (epochs.flat_map(epoch_indices)
-            .map(load, num_parallel_calls=tf.data.AUTOTUNE)
-            .prefetch(tf.data.AUTOTUNE))
+    return (epochs.flat_map(epoch_indices).map(load).prefetch(_PREFETCH)
+            .with_options(_fixed_threads()))
 
 
 def eval_dataset(images, batch_size):
     """Batches of float32 images `[batch, H, W, C]` as `Splits` holds them, in order."""
     return (tf.data.Dataset.from_tensor_slices(np.asarray(images, np.float32))
-            .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+            .batch(batch_size).prefetch(_PREFETCH).with_options(_fixed_threads()))

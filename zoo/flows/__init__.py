@@ -4,7 +4,9 @@ Convention: a step's `bijector()` maps the data side (z) to the noise side
 (eps) in its *forward* direction, the direction in which densities are
 evaluated (as in Glow's and Xu et al.'s code). A flow of steps s_1 .. s_K is
 the chain eps = s_K(...s_1(z)), and a flow prior is the base distribution
-pushed through its inverse. Steps with data-dependent initialization have an
+pushed through its inverse. `forward_and_log_det(z)` gives a step's eps and
+log |det d eps / dz| from one evaluation of its network (densities use it);
+the bijector's inverse samples. Steps with data-dependent initialization have an
 `initialize(h)` method taking the step's input.
 """
 

@@ -1,0 +1,141 @@
+"""What the benchmark suite measures with: the families, the papers' figures, FLOP counts, the CPU.
+
+A library without flags, so that tests and other programs can import it.
+"""
+
+import dataclasses
+import resource
+import time
+from typing import Optional
+
+import numpy as np
+
+__all__ = ["FAMILIES", "Family", "REFERENCE_IMAGES_PER_S", "REFERENCE_IS_SAMPLES_PER_S",
+           "configs", "cpu", "graph_flops", "machine_gflops", "peak_rss_mb",
+           "train_flops_per_image"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """Attributes:
+        experiment: the registered experiment measured.
+        executions: executions per timing (each `steps_per_execution` steps).
+        steps_per_execution: overrides the experiment's for models whose step
+            takes seconds (the per-call overhead it amortizes is then nil).
+        eval_samples: S of the timed `log_likelihood` call on 100 images.
+    """
+
+    experiment: str
+    executions: int = 2
+    steps_per_execution: Optional[int] = None
+    eval_samples: int = 1000
+
+
+FAMILIES = {
+    "vae_standard": Family("vae_standard_static_mnist"),
+    "vae_vamp": Family("vae_vamp_static_mnist"),
+    "vae_mog": Family("vae_mog_static_mnist"),
+    "vae_realnvp20": Family("vae_realnvp20_static_mnist"),
+    "vae_maf4": Family("vae_maf4_static_mnist"),
+    "hvae_standard": Family("hvae_standard_static_mnist"),
+    "hvae_vamp": Family("hvae_vamp_static_mnist"),
+    "convhvae_vamp": Family("convhvae_vamp_static_mnist", executions=1,
+                            steps_per_execution=4, eval_samples=100),
+    "pixelhvae_vamp": Family("pixelhvae_vamp_static_mnist", executions=1,
+                             steps_per_execution=4, eval_samples=100),
+    "resnet_vae_realnvp50": Family("resnet_vae_realnvp50_static_mnist", executions=1,
+                                   steps_per_execution=4, eval_samples=100),
+    "vlae_maf4": Family("vlae_maf4_static_mnist", executions=1, steps_per_execution=4,
+                        eval_samples=100),
+    "led_mlp_realnvp8": Family("led_mlp_vae_realnvp8_static_mnist"),
+    "led_mlp_iaf8_posterior": Family("led_mlp_vae_standard_iaf8_posterior_static_mnist"),
+    "dense_realnvp20_posterior": Family("dense_vae_standard_realnvp20_posterior_static_mnist"),
+}
+
+# The VampPrior paper's own PyTorch code (torch CPU, 2 threads, batch 100, its
+# defaults), training images/s, measured side by side on each kind of CPU.
+REFERENCE_IMAGES_PER_S = {
+    "amd": {"vae_standard": 3100, "vae_vamp": 885, "hvae_vamp": 535, "convhvae_vamp": 20},
+    "intel": {"vae_standard": 12000, "vae_vamp": 2300, "hvae_vamp": 1900, "convhvae_vamp": 58},
+}
+# The same code's IS evaluation, 100 images at S = 5000 in 1,100 s (AMD), VAE + VampPrior.
+REFERENCE_IS_SAMPLES_PER_S = {"amd": {"vae_vamp": 100 * 5000 / 1100}}
+
+
+def cpu():
+    """(model name from /proc/cpuinfo, kind "amd"/"intel"/"other", has AVX-512)."""
+    name, avx512 = "unknown", False
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and name == "unknown":
+                    name = line.split(":", 1)[1].strip()
+                if line.startswith("flags"):
+                    avx512 = "avx512f" in line.split()
+    except OSError:
+        pass
+    kind = "amd" if "AMD" in name else "intel" if "Intel" in name else "other"
+    return name, kind, avx512
+
+
+def peak_rss_mb():
+    """This process's peak resident set size so far, MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def machine_gflops(size=1024, repeats=20):
+    """The f32 matmul rate of this machine with TensorFlow's threads, GFLOP/s (median)."""
+    import tensorflow as tf
+    a = tf.random.stateless_normal([size, size], seed=[0, 1])
+    b = tf.random.stateless_normal([size, size], seed=[0, 2])
+
+    @tf.function
+    def products():
+        c = a
+        for _ in range(10):
+            c = tf.matmul(c, b) * 1e-3
+        return c
+
+    products().numpy()
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        products().numpy()
+        seconds.append(time.perf_counter() - start)
+    return 10 * 2 * size ** 3 / np.median(seconds) / 1e9
+
+
+def graph_flops(function, *args):
+    """FLOPs of the ops in `tf.function` `function`'s graph at `args` (matmuls, convolutions
+    and the other ops TF's profiler has a count for)."""
+    from tensorflow.python.profiler import model_analyzer, option_builder
+    options = option_builder.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    graph = function.get_concrete_function(*args).graph
+    return model_analyzer.profile(graph, options=options).total_float_ops
+
+
+def train_flops_per_image(model, x):
+    """FLOPs of one training step's forward and backward pass, per image of `x`."""
+    import tensorflow as tf
+
+    @tf.function
+    def gradients(x):
+        with tf.GradientTape() as tape:
+            loss = -tf.reduce_mean(model.elbo_terms(x, seed=tf.constant([1, 2])).elbo)
+        return tape.gradient(loss, model.trainable_variables)
+
+    return graph_flops(gradients, x) / int(x.shape[0])
+
+
+def configs(family):
+    """(the family's experiment with its overrides, the same with Keras's defaults)."""
+    from trainers import experiments
+    config = experiments.get_experiment(family.experiment)
+    train = config.train
+    if family.steps_per_execution:
+        train = dataclasses.replace(train, steps_per_execution=family.steps_per_execution)
+    zoo = dataclasses.replace(config, train=train)
+    baseline = dataclasses.replace(config, train=dataclasses.replace(
+        train, jit_compile=False, steps_per_execution=1))
+    return zoo, baseline

@@ -19,9 +19,9 @@ def _fixed_threads():
     With autotuning (`AUTOTUNE` parallelism and buffers) the training steps of
     a 2-core machine switched between two speeds from one epoch to the next,
     the slow one 1.6 times slower (gated-MLP VAE, AMD EPYC: 7,800 or 12,400
-    images/s, where without autotuning every epoch ran at 12,100-12,400;
-    `benchmarks/suite.py`; a constant in-memory batch did the same, so it is
-    the tuner, not the work). The work per batch is a gather and a comparison,
+    images/s, where without autotuning every epoch ran at 12,100-12,400, both
+    timed alternately in one process; a constant in-memory batch did the same,
+    so it is the tuner, not the work). The work per batch is a gather and a comparison,
     which one thread does far faster than a step consumes it.
     """
     options = tf.data.Options()

@@ -69,7 +69,8 @@ class AffineCoupling(keras.layers.Layer):
         """(eps `[..., D]`, sum(s) `[...]`), evaluating the network once.
 
         `tfb.RealNVP` evaluates it again for the log-determinant; that second
-        pass made a RealNVP prior's training step about 1.8 times slower.
+        pass made a RealNVP prior's log_prob and gradient 1.8 times slower (the
+        whole VAE training step 1.13 times, the IS evaluation 1.4 times).
         """
         z_a, z_b = z[..., :self.num_masked], z[..., self.num_masked:]
         shift, log_scale = self._shift_and_log_scale_fn(z_a, None)

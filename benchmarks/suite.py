@@ -13,9 +13,10 @@ For each family (one experiment of `measure.FAMILIES`), in fresh processes:
   - FLOPs per training image (matmuls and convolutions of one step's forward and
     backward graph, counted by TF's profiler) and the GFLOP/s they run at,
     against this machine's own f32 matmul rate (`machine_gflops`);
-  - IS evaluation: importance samples/s of `log_likelihood` on 100 images (the
-    evaluation's own `tf.function`), and the time S = 5000 on 10,000 test images
-    would take at that rate;
+  - IS evaluation: importance samples/s of `log_likelihood` on one test batch as
+    the training program evaluates it (the experiment's batch size and
+    `eval_chunk_size`, in the evaluation's own `tf.function`), and the time
+    S = 5000 on 10,000 test images would take at that rate;
   - peak RSS of training (the zoo configuration, measured before the baseline
     runs) and of the evaluation, each in its own process.
 Medians are given with the best timing beside them: on a shared 2-core machine
@@ -110,12 +111,14 @@ def _measure_eval(family, repeats):
     zoo, _ = measure.configs(family)
     shape = datasets.DATASETS.get(zoo.data.name).image_shape
     model = build_model(zoo.model, shape, seed=0)
-    x = (np.random.RandomState(0).rand(100, *shape) > 0.8).astype(np.float32)
-    samples = family.eval_samples
+    # One batch of the test evaluation as the training program runs it: the
+    # experiment's batch size and `eval_chunk_size`.
+    x = (np.random.RandomState(0).rand(zoo.data.batch_size, *shape) > 0.8).astype(np.float32)
+    samples, chunk = family.eval_samples, zoo.train.eval_chunk_size
 
     @tf.function(reduce_retracing=True)   # As zoo.evaluation.log_likelihood_over_dataset.
     def step(x, seed):
-        return model.log_likelihood(x, num_samples=samples, seed=seed)
+        return model.log_likelihood(x, num_samples=samples, chunk_size=chunk, seed=seed)
 
     step(x, tf.constant([0, 0])).numpy()
     seconds = []
@@ -129,7 +132,8 @@ def _measure_eval(family, repeats):
     def forward(x):   # One chunk's work: the ELBO terms at `chunk` samples per image.
         return model.elbo_terms(x, num_samples=10, seed=tf.constant([1, 2])).elbo
 
-    return {"eval_samples": samples, "eval_timings_s": seconds,
+    return {"eval_samples": samples, "eval_chunk_size": chunk, "eval_images": len(x),
+            "eval_timings_s": seconds,
             "is_samples_per_s": rate,
             "full_test_set_s5000_hours": 10000 * 5000 / rate / 3600,
             "eval_flops_per_sample": measure.graph_flops(forward, x) / (len(x) * 10),

@@ -121,7 +121,7 @@ def _test_log_likelihoods(model, images, indices, workdir, num_samples, batch_si
 
     dataset = tf.data.Dataset.from_tensor_slices(images).batch(batch_size)
     values = evaluation.log_likelihood_over_dataset(
-        model, dataset, num_samples=num_samples, chunk_size=min(num_samples, 500), seed=seed,
+        model, dataset, num_samples=num_samples, chunk_size=min(num_samples, 25), seed=seed,
         progress=f"Test log-likelihoods (S = {num_samples})")
     return values, {"estimated_here": True, "num_samples": int(num_samples)}
 

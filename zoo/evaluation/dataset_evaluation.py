@@ -38,7 +38,7 @@ def elbo_over_dataset(model, dataset, num_samples=1, seed=0, progress=None):
     return {k: np.concatenate([p[k].numpy() for p in parts]) for k in parts[0]}
 
 
-def log_likelihood_over_dataset(model, dataset, num_samples=5000, chunk_size=500,
+def log_likelihood_over_dataset(model, dataset, num_samples=5000, chunk_size=25,
                                 seed=0, progress=None):
     """Per-example importance-sampled log p(x) (`VAE.log_likelihood`) in nats.
 

@@ -4,9 +4,10 @@
     python -m trainers.analysis_page [--analysis_dir=docs/analysis] [--output=docs/analysis.md]
                                      [--check]
 
-Every number on the page comes from a `docs/analysis/<name>/analysis.json`; the
-papers' reference values are the ones below. `--check` writes nothing and exits
-1 when the page differs from what would be written.
+Every number on the page comes from a `docs/analysis/<name>/analysis.json` or, for the
+rate-distortion sweeps, a `docs/analysis/rate_distortion/<experiment>_rd.json` (with its PNG,
+copied from `trainers.rd_sweep`'s runs folder); the papers' reference values are the ones
+below. `--check` writes nothing and exits 1 when the page differs from what would be written.
 """
 
 import json
@@ -76,6 +77,45 @@ def _row(name, a):
             f"{100 * pairs['fraction_normalized_below_2']:.1f}% |")
 
 
+# Under the analysis folder: `trainers.rd_sweep`'s <experiment>_rd.json and .png.
+RD_DIR = "rate_distortion"
+
+RD_INTRO = """\
+## Rate-distortion sweeps
+
+`python -m trainers.rd_sweep` trains one beta-VAE per (prior, beta) and puts distortion against rate
+on the test set (Xu et al. 2019, Fig. 4): rate is the single-sample E KL(q(z|x) || p(z)), distortion
+-E log p(x|z), nats per example on all 10,000 test images, evaluated at beta = 1 whatever the
+training beta. The runs are short (the budget is given with each sweep), so compare the priors with
+each other, not with the shipped rows."""
+
+
+def _rd_sections(analysis_dir, page_dir):
+    folder = os.path.join(analysis_dir, RD_DIR)
+    names = sorted(n for n in os.listdir(folder) if n.endswith("_rd.json")) if os.path.isdir(
+        folder) else []
+    if not names:
+        return []
+    lines = [""] + RD_INTRO.splitlines()
+    for name in names:
+        with open(os.path.join(folder, name)) as f:
+            sweep = json.load(f)
+        flags = " ".join(sweep.get("train_flags", []))
+        budget = f"{sweep['epochs']} epochs" if sweep.get("epochs") else "the experiment's schedule"
+        lines += ["", f"### `{sweep['experiment']}`", "",
+                  f"Budget: {budget} per run" + (f", `{flags}`" if flags else "") + ".", "",
+                  "| prior | beta | rate | distortion | rate + distortion | test LL |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {p['prior']} | {p['beta']:g} | {p['rate']:.2f} | {p['distortion']:.2f} | "
+                  f"{p['rate'] + p['distortion']:.2f} | {p['test_log_likelihood']:.2f} |"
+                  for p in sweep["points"]]
+        figure = os.path.join(folder, name[:-len(".json")] + ".png")
+        if os.path.isfile(figure):
+            caption = "Distortion against rate, one line per prior (Xu et al. Fig. 4)"
+            lines += ["", f"![{caption}]({os.path.relpath(figure, page_dir)})"]
+    return lines
+
+
 def render_page(analysis_dir, page_dir):
     """The Markdown of the analysis page; figure links are relative to `page_dir`."""
     analyses = _load(analysis_dir)
@@ -85,6 +125,7 @@ def render_page(analysis_dir, page_dir):
     lines += [_row(name, a) for name, a in analyses.items()]
     standard, realnvp = XU_RESNET_STATIC_MNIST["standard"], XU_RESNET_STATIC_MNIST["realnvp"]
     lines += ["", REFERENCE.format(standard=standard, realnvp=realnvp).strip()]
+    lines += _rd_sections(analysis_dir, page_dir)
     for name, a in analyses.items():
         lines += ["", f"## `{name}`", "", a["description"], ""]
         for figure, caption in FIGURES:

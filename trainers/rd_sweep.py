@@ -151,7 +151,8 @@ def main(argv):
     points = rd_points(workdirs)
     stem = os.path.join(values.runs_dir, f"{values.experiment}_rd")
     files.write_json_atomically(stem + ".json", {
-        "experiment": values.experiment, "epochs": values.epochs, "points": points,
+        "experiment": values.experiment, "epochs": values.epochs,
+        "train_flags": shlex.split(values.train_flags), "points": points,
         "units": "nats per example; rate = test_kl, distortion = -test_reconstruction"})
     plot(points, stem + ".png", values.experiment)
     for p in points:

@@ -47,6 +47,25 @@ def test_rows_and_figures_come_from_the_analysis_files(tmp_path):
     assert analysis_page.main(args + ["--check"]) == 0
 
 
+def test_rate_distortion_sweeps_get_a_table_and_their_figure(tmp_path):
+    folder = tmp_path / "analysis" / "rate_distortion"
+    folder.mkdir(parents=True)
+    sweep = {"experiment": "vae_x", "epochs": 20, "train_flags": ["--warmup_epochs=5"],
+             "points": [{"prior": "realnvp", "beta": 0.5, "rate": 40.0, "distortion": 55.25,
+                         "test_log_likelihood": -91.0},
+                        {"prior": "standard", "beta": 2.0, "rate": 12.5, "distortion": 80.0,
+                         "test_log_likelihood": -96.5}]}
+    json.dump(sweep, open(folder / "vae_x_rd.json", "w"))
+    page = analysis_page.render_page(str(tmp_path / "analysis"), str(tmp_path))
+    assert "Budget: 20 epochs per run, `--warmup_epochs=5`." in page
+    assert "| realnvp | 0.5 | 40.00 | 55.25 | 95.25 | -91.00 |" in page
+    assert "| standard | 2 | 12.50 | 80.00 | 92.50 | -96.50 |" in page
+    assert "rd.png" not in page                      # no figure file, no link
+    (folder / "vae_x_rd.png").write_bytes(b"png")
+    page = analysis_page.render_page(str(tmp_path / "analysis"), str(tmp_path))
+    assert "(analysis/rate_distortion/vae_x_rd.png)" in page
+
+
 if __name__ == "__main__":  # Bazel py_test entry point.
     import sys
     sys.exit(pytest.main([__file__, "-q"]))

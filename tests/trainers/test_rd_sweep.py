@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -30,6 +31,7 @@ def test_the_sweep_trains_each_beta_and_prior_once_and_plots_them(tmp_path):
     first = _run(*args)
     assert first.returncode == 0, first.stderr[-3000:]
     result = json.load(open(runs / "vae_standard_static_mnist_rd.json"))
+    assert result["epochs"] == 1 and result["train_flags"] == shlex.split(TINY)
     points = {(p["prior"], p["beta"]): p for p in result["points"]}
     assert set(points) == {("standard", 0.5), ("standard", 2.0), ("mog", 0.5), ("mog", 2.0)}
     for (prior, beta), point in points.items():

@@ -96,6 +96,8 @@ TEST_SETTINGS = {
         "extra_deps": ["savedmodels", "savedmodels_pretrained", "trainers"],
     },
     "tests/zoo/test_presets.py": {"size": "medium"},
+    # Loads every shipped export (13 today, 60 s under Bazel's sandbox): it grows with each row.
+    "tests/savedmodels/test_pretrained.py": {"size": "medium"},
     "tests/zoo/test_quiet.py": {  # the program it runs; the packages' real __init__ files
         "size": "medium", "extra_deps": ["savedmodels_evaluate_export", "savedmodels", "trainers"]},
     "tests/savedmodels/test_results.py": {"size": "medium",

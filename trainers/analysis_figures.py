@@ -78,8 +78,11 @@ def _curves_figure(output_dir, workdir):
     axis.set_xlabel("epoch")
     axis.set_ylabel("ELBO (nats)")
     axis.legend()
+    # From the 5th percentile up: a run that blew up (an epoch's ELBO of -1e10) would
+    # otherwise squash every other epoch into a flat line.
     low = min(np.percentile(tags["epoch_elbo"][1], 5) for tags in curves.values())
-    axis.set_ylim(bottom=low)
+    high = max(np.max(tags["epoch_elbo"][1]) for tags in curves.values())
+    axis.set_ylim(low, high + 0.05 * max(high - low, 1.0))
     _save(figure, os.path.join(output_dir, "training_curves.png"))
     return "training_curves.png"
 

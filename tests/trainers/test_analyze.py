@@ -102,6 +102,24 @@ def test_training_curves_need_elbo_logs(tmp_path):
     assert not (tmp_path / "training_curves.png").exists()
 
 
+def test_training_curves_of_a_run_that_blew_up_show_the_ordinary_epochs(tmp_path, monkeypatch):
+    # One epoch's training ELBO of -3e10 (a blow-up) must not squash the other epochs.
+    from trainers import analysis_figures
+
+    elbo = {"train": -100.0 - np.arange(40)[::-1], "validation": -105.0 - np.arange(40)[::-1]}
+    elbo["train"][20] = -3e10
+    for split, values in elbo.items():
+        with tf.summary.create_file_writer(str(tmp_path / "tensorboard" / split)).as_default():
+            for step, value in enumerate(values):
+                tf.summary.scalar("epoch_elbo", value, step=step)
+    figures = []
+    monkeypatch.setattr(analysis_figures, "_save", lambda figure, path: figures.append(figure))
+    assert analysis_figures._curves_figure(str(tmp_path), str(tmp_path)) == "training_curves.png"
+    low, high = figures[0].axes[0].get_ylim()
+    assert low == pytest.approx(min(np.percentile(v, 5) for v in elbo.values()))
+    assert -100.0 < high < -90.0
+
+
 def test_what_is_not_a_workdir_gets_one_line_and_nothing_is_written(tmp_path):
     output = tmp_path / "analysis"
     result = _run("trainers.analyze", f"--workdir={tmp_path}", f"--output_dir={output}")

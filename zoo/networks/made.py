@@ -27,33 +27,50 @@ def made_degrees(event_size, hidden_units):
 
 @keras.saving.register_keras_serializable(package="zoo")
 class MaskedDense(keras.layers.Layer):
-    """A dense layer whose kernel is multiplied by a fixed 0/1 mask.
+    """A dense layer whose kernel is masked by the degrees of its units (MADE's masks).
+
+    Input unit j connects to output unit k when `output_degrees[k] >= input_degrees[j]`
+    (`strict`: `>`). The layer keeps the two degree vectors, not the `[in, units]`
+    mask: the mask is rebuilt from them where it is used, so a traced function (a
+    SavedModel's endpoints) stores `in + units` integers instead of an
+    `[in, units]` float constant per endpoint (for an 8-step IAF, 22 MB of its
+    export's graph). Grappler and XLA fold the comparison into a constant.
 
     Args:
-        units: output width.
-        mask: `[in, units]` 0/1 array (a constant of the architecture, not a
-            weight: it is rebuilt from the config).
+        input_degrees: `[in]` ints.
+        output_degrees: `[units]` ints; the layer has `len(output_degrees)` units.
+        strict: connect only to inputs of strictly lower degree (MADE's output layer).
         activation, kernel_initializer: as in `keras.layers.Dense`.
+
+    Shapes: `[..., in]` -> `[..., units]`.
     """
 
-    def __init__(self, units, mask, activation=None, kernel_initializer=None,
-                 **kwargs):
+    def __init__(self, input_degrees, output_degrees, strict=False, activation=None,
+                 kernel_initializer=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = int(units)
-        self.mask = np.asarray(mask, np.float32)
+        self.input_degrees = np.asarray(input_degrees, np.int32).reshape(-1)
+        self.output_degrees = np.asarray(output_degrees, np.int32).reshape(-1)
+        self.strict = bool(strict)
+        self.units = len(self.output_degrees)
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer or he_normal())
 
+    def kernel_mask(self, dtype=tf.float32):
+        """The `[in, units]` 0/1 mask, as a tensor of `dtype`."""
+        compare = tf.greater if self.strict else tf.greater_equal
+        return tf.cast(compare(tf.constant(self.output_degrees)[None, :],
+                               tf.constant(self.input_degrees)[:, None]), dtype)
+
     def build(self, input_shape):
-        if input_shape[-1] != self.mask.shape[0]:
-            raise ValueError(f"MaskedDense expects {self.mask.shape[0]} inputs; got "
+        if input_shape[-1] != len(self.input_degrees):
+            raise ValueError(f"MaskedDense expects {len(self.input_degrees)} inputs; got "
                              f"shape {input_shape}.")
-        self.kernel = self.add_weight(shape=self.mask.shape, name="kernel",
-                                      initializer=self.kernel_initializer)
+        self.kernel = self.add_weight(shape=(len(self.input_degrees), self.units),
+                                      name="kernel", initializer=self.kernel_initializer)
         self.bias = self.add_weight(shape=(self.units,), name="bias", initializer="zeros")
 
     def call(self, x):
-        kernel = self.kernel * tf.constant(self.mask, self.kernel.dtype)
+        kernel = self.kernel * self.kernel_mask(self.kernel.dtype)
         return self.activation(tf.matmul(x, kernel) + self.bias)
 
     def compute_output_shape(self, input_shape):
@@ -61,7 +78,8 @@ class MaskedDense(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(units=self.units, mask=self.mask.astype(int).tolist(),
+        config.update(input_degrees=self.input_degrees.tolist(),
+                      output_degrees=self.output_degrees.tolist(), strict=self.strict,
                       activation=keras.activations.serialize(self.activation),
                       kernel_initializer=keras.initializers.serialize(self.kernel_initializer))
         return config
@@ -102,7 +120,7 @@ class MADE(keras.layers.Layer):
         degrees = made_degrees(self.event_size, self.hidden_units)
         # With a context, the first layer's activation comes after the context is added.
         self.hidden_layers = [
-            MaskedDense(units, degrees[i + 1][None, :] >= degrees[i][:, None],
+            MaskedDense(degrees[i], degrees[i + 1],
                         activation=None if (i == 0 and self.context_units) else activation,
                         name=f"hidden_{i}")
             for i, units in enumerate(self.hidden_units)]
@@ -111,9 +129,8 @@ class MADE(keras.layers.Layer):
                               if self.context_units else None)
         # Output unit (i, p) sees hidden units of degree < i; the output layer
         # is laid out dimension-major, [D * num_params].
-        out_mask = degrees[-1][None, :] > degrees[-2][:, None]
         self.output_layer = MaskedDense(
-            self.event_size * self.num_params, np.repeat(out_mask, self.num_params, axis=1),
+            degrees[-2], np.repeat(degrees[-1], self.num_params), strict=True,
             kernel_initializer="zeros" if self.zero_init_output else None, name="output")
 
     def build(self, input_shape):

@@ -84,7 +84,7 @@ TEST_SETTINGS = {
         f"{package}/{name}.py" for package, names in (
             ("trainers", ("train", "train_ncp", "evaluate", "export", "reproduce", "analyze",
                           "rd_sweep", "compare", "sample_ncp")),
-            ("savedmodels", ("evaluate_export", "showcase", "backfill_keras")))
+            ("savedmodels", ("evaluate_export", "showcase", "backfill_keras", "reexport")))
         for name in names]},
     "tests/trainers/test_reproduce.py": {  # the queue and the programs it runs
         "size": "large", "tags": ["slow"],

@@ -20,7 +20,9 @@ a hidden folder and renamed into place, and a finished one is found again by
 its run id in the registry, so it is never made twice. A runs folder that was
 lost (a new machine) does not retrain what the registry already holds: a row
 whose every export is there from a queue run with the same arguments is
-adopted (its run.json rebuilt from the exports' metadata) and skipped.
+adopted (its run.json rebuilt from the exports' metadata) and skipped. An export
+whose version was replaced by a newer one of the same run (`savedmodels.reexport`)
+is followed to it; one removed with no successor is made again.
 """
 
 import ctypes
@@ -180,9 +182,10 @@ def _queue_exports(export_base, name):
     return found
 
 
-def _find_export(export_base, name, run_id):
-    """The version folder of `name` exported by run `run_id`, or None."""
-    return next((path for path, reproduction in _queue_exports(export_base, name)
+def _find_export(export_base, name, run_id, newest=False):
+    """The (`newest`: last) version folder of `name` exported by run `run_id`, or None."""
+    exports = _queue_exports(export_base, name)
+    return next((path for path, reproduction in (reversed(exports) if newest else exports)
                  if reproduction["run_id"] == run_id), None)
 
 
@@ -195,7 +198,8 @@ def _adoptable_run(export_base, entry, train_args, ncp_args):
                 train_args, ncp_args):
             continue
         exports = {first: path}
-        exports.update({n: _find_export(export_base, n, reproduction["run_id"]) for n in others})
+        exports.update({n: _find_export(export_base, n, reproduction["run_id"], newest=True)
+                        for n in others})
         if all(exports.values()):
             return {
                 "experiment": entry.experiment, "ncp": entry.ncp,
@@ -313,8 +317,12 @@ class ReproductionQueue:
                 self.log(f"{entry.experiment}: no run here, but the registry holds its exports "
                          f"from run {run.state['run_id']} with the same arguments; adopted.")
         if run.state:
-            run.state["exports"] = {n: p for n, p in run.state["exports"].items()
-                                    if os.path.isdir(p)}   # one removed by hand is made again
+            # A version removed by hand is made again, unless the registry holds a newer
+            # version from the same run (savedmodels.reexport).
+            exports = {n: p if os.path.isdir(p) else
+                       _find_export(self.export_base, n, run.state["run_id"], newest=True)
+                       for n, p in run.state["exports"].items()}
+            run.state["exports"] = {n: p for n, p in exports.items() if p}
             if all(name in run.state["exports"] for name in entry.export_names):
                 os.makedirs(run.dir, exist_ok=True)
                 run.save()

@@ -175,6 +175,14 @@ def test_queue_runs_resumes_after_sigkill_runs_frozen_code_and_does_nothing_twic
     page = results.render_results(export_base)
     assert f"| `{first}/1` |" in page and commit[:12] in page and "| short |" in page
 
+    # 6. A version replaced by a newer one of the same run (savedmodels.reexport) is followed.
+    model_dir = os.path.join(export_base, "vae_standard_static_mnist")
+    shutil.move(os.path.join(model_dir, "1"), os.path.join(model_dir, "2"))
+    out = _run_queue(source, *args).stdout
+    assert out.count("skipped") == 2 and "attempt" not in out
+    assert json.load(open(os.path.join(second_dir, "run.json")))["exports"][
+        "vae_standard_static_mnist"] == os.path.join(model_dir, "2")
+
 
 def test_status_estimates_time_left_from_epoch_times(tmp_path):
     run_dir = tmp_path / "vae_standard_static_mnist"
@@ -262,6 +270,10 @@ def test_a_lost_runs_folder_adopts_only_complete_registry_runs_with_the_same_arg
     assert state["exports"] == {"vae_x": str(tmp_path / "vae_x" / "1"), "vae_x_ncp": ncp_path}
     assert state["stages"]["ncp"] == {"done": True, "wall_seconds": 2.0, "attempts": 0}
     assert (state["code"], state["experiment"], state["ncp"]) == (None, "vae_x", True)
+    newer = _fake_queue_export(tmp_path, "vae_x_ncp", 3, "run1")   # a re-export of run1's
+    assert reproduction._find_export(str(tmp_path), "vae_x_ncp", "run1") == ncp_path
+    assert reproduction._find_export(str(tmp_path), "vae_x_ncp", "run1", newest=True) == newer
+    assert reproduction._find_export(str(tmp_path), "vae_x_ncp", "run3", newest=True) is None
 
 
 @pytest.mark.parametrize("problem", ["unknown experiment", "runs_dir is a file",

@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PROGRAMS = ["trainers.train", "trainers.train_ncp", "trainers.evaluate", "trainers.export",
             "trainers.reproduce", "trainers.analyze", "trainers.rd_sweep", "trainers.compare",
             "trainers.sample_ncp", "savedmodels.evaluate_export", "savedmodels.showcase",
-            "savedmodels.backfill_keras"]
+            "savedmodels.backfill_keras", "savedmodels.reexport"]
 
 
 def test_a_user_error_is_one_line_and_exit_code_2_others_propagate(capsys):

@@ -4,7 +4,8 @@
         [--output=PATH.json]
 
 For each family (one experiment of `measure.FAMILIES`), in fresh processes:
-  - training images/s of the experiment's settings ("zoo": XLA, steps_per_execution)
+  - training images/s of the experiment's settings ("zoo": steps_per_execution, XLA
+    for the MLP families)
     and of the same model and optimizer with Keras's defaults ("baseline":
     `jit_compile=False, steps_per_execution=1`), timed alternately in one process
     so that both see the same machine load; medians of `--repeats` timings after

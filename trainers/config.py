@@ -47,7 +47,9 @@ class TrainConfig:
         eval_num_examples: test images used for the log-likelihood, chosen as
             `np.random.RandomState(0).permutation(N)[:k]` (None: all).
         jit_compile: XLA-compile the train step (on one device; the
-            distributed strategies run without XLA).
+            distributed strategies run without XLA). The experiments of
+            convolutional models set it False: oneDNN's convolutions train
+            them up to 1.7x faster than XLA's (docs/benchmarks.md).
         steps_per_execution: train steps per call into the compiled function.
         clip_norm: clip the gradients to this global L2 norm (None: no clip).
         beta: the KL weight after the warm-up (1: the ELBO; a beta-VAE otherwise).

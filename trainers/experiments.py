@@ -86,6 +86,13 @@ BASES = {
 }
 
 
+# The convolutional architectures train without XLA: TF's oneDNN convolutions are faster
+# than XLA's CPU ones, mostly in the backward pass (training images/s, XLA against none,
+# docs/benchmarks.md: Intel Xeon with AVX-512 and AMX, ConvHVAE 60 / 103, PixelHVAE 42 / 71,
+# VLAE 363 / 478, ResNet VAE + RealNVP 693 / 798; AMD EPYC Zen 3, level within 5%).
+CONVOLUTIONAL = frozenset({"gated_conv_hvae", "resnet", "resnet_elu", "conv", "resconv"})
+
+
 @dataclasses.dataclass(frozen=True)
 class PaperRow:
     """One experiment: a paper's table row as a base setup and the fields it changes.
@@ -136,10 +143,11 @@ class PaperRow:
         """The `ExperimentConfig` of this row."""
         base = BASES[self.base]
         data = dataclasses.replace(base.data, **self.data)
+        model = dataclasses.replace(base.model, **self.model)
+        train = {"jit_compile": model.architecture not in CONVOLUTIONAL, **self.train}
         return dataclasses.replace(
             base, name=self.name, description=self.description(data.name),
-            data=data, model=dataclasses.replace(base.model, **self.model),
-            train=dataclasses.replace(base.train, **self.train),
+            data=data, model=model, train=dataclasses.replace(base.train, **train),
             paper_nll=self.paper_nll if self.paper_bits_per_dim is None else _bits_to_nats(
                 self.paper_bits_per_dim, data.name),
             paper_nll_ncp=self.paper_nll_ncp, paper_bits_per_dim=self.paper_bits_per_dim)

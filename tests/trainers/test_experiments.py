@@ -75,7 +75,20 @@ def test_conv_and_pixel_hvae_experiments_change_only_the_networks(name):
     config = experiments.get_experiment(name)
     assert config.model == dataclasses.replace(hvae.model, architecture="gated_conv_hvae",
                                                likelihood=likelihood)
-    assert (config.data, config.train, config.paper_nll) == (hvae.data, hvae.train, paper_nll)
+    # Trained without XLA, as every convolutional model (see the next test).
+    assert config.train == dataclasses.replace(hvae.train, jit_compile=False)
+    assert (config.data, config.paper_nll) == (hvae.data, paper_nll)
+
+
+def test_exactly_the_convolutional_models_train_without_xla():
+    convolutional = set()
+    for name in experiments.EXPERIMENTS.names():
+        config = experiments.get_experiment(name)
+        if not config.train.jit_compile:
+            convolutional.add(config.model.architecture)
+        assert config.train.jit_compile == (config.model.architecture in {
+            "gated_mlp", "gated_mlp_hvae", "tanh_mlp", "relu_mlp"}), name
+    assert convolutional == experiments.CONVOLUTIONAL
 
 
 XU_DENSE_BASES = {

@@ -38,8 +38,11 @@ def receptive_field_offsets(num_layers, kernel_size):
     return field
 
 
-def _mask(kernel_size, mask_type, in_channels, out_channels):
-    mask = np.zeros((kernel_size, kernel_size, in_channels, out_channels), np.float32)
+def _spatial_mask(kernel_size, mask_type):
+    """`[k, k, 1, 1]` 0/1: the kernel taps a masked convolution keeps (the same for every
+    channel pair, so it broadcasts over `[k, k, in, out]` and a traced graph stores k * k
+    numbers, not the full kernel's shape)."""
+    mask = np.zeros((kernel_size, kernel_size, 1, 1), np.float32)
     r = kernel_size // 2
     for dy, dx in masked_conv_offsets(kernel_size, mask_type):
         mask[r + dy, r + dx] = 1.0
@@ -68,9 +71,10 @@ class MaskedConv2D(keras.layers.Layer):
 
     def build(self, input_shape):
         in_channels = int(input_shape[-1])
-        self.mask = _mask(self.kernel_size, self.mask_type, in_channels, self.filters)
-        self.kernel = self.add_weight(shape=self.mask.shape, name="kernel",
-                                      initializer=he_normal())
+        self.mask = _spatial_mask(self.kernel_size, self.mask_type)
+        self.kernel = self.add_weight(
+            shape=(self.kernel_size, self.kernel_size, in_channels, self.filters),
+            name="kernel", initializer=he_normal())
         self.bias = self.add_weight(shape=(self.filters,), name="bias", initializer="zeros")
 
     def call(self, x):

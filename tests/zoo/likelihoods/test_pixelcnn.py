@@ -64,6 +64,17 @@ def test_masked_convolution_checks_its_arguments():
         PixelCNNBernoulliLikelihood((SIZE, SIZE, 3))
 
 
+def test_a_traced_pixelcnn_stores_spatial_masks_not_kernel_sized_ones():
+    """A SavedModel endpoint holds one k x k mask per layer, not one of the kernel's shape."""
+    network = PixelCNN(3, filters=64, kernel_size=5)
+    network.build((None, SIZE, SIZE, 1))
+    graph = tf.function(network).get_concrete_function(
+        tf.TensorSpec([None, SIZE, SIZE, 1], tf.float32)).graph.as_graph_def()
+    constant_bytes = sum(len(node.attr["value"].tensor.tensor_content)
+                         for node in graph.node if node.op == "Const")
+    assert constant_bytes < 2_000   # kernel-shaped masks: 1.65 MB
+
+
 def likelihood(features_dim=6):
     head = PixelCNNBernoulliLikelihood((SIZE, SIZE, 1), num_layers=3, filters=8,
                                        conditioning_channels=2, seed=0)

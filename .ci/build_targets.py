@@ -100,6 +100,9 @@ TEST_SETTINGS = {
     "tests/savedmodels/test_pretrained.py": {"size": "medium"},
     "tests/zoo/test_quiet.py": {  # the program it runs; the packages' real __init__ files
         "size": "medium", "extra_deps": ["savedmodels_evaluate_export", "savedmodels", "trainers"]},
+    "tests/zoo/test_programs.py": {  # the program it runs; the packages it imports in a child
+        "size": "medium", "extra_deps": ["savedmodels_evaluate_export", "savedmodels", "trainers",
+                                         "benchmarks"]},
     "tests/savedmodels/test_results.py": {"size": "medium",
                                           "data": ["README.md", "docs/results.md"]},
     "tests/trainers/test_analysis_page.py": {

@@ -15,11 +15,11 @@ package stays light.
 
 __all__ = ["list", "load"]
 
-from zoo import quiet as _quiet  # noqa: E402
+from zoo import programs as _programs  # noqa: E402
 
-# `python -m savedmodels.<program>`: TensorFlow's C++ start-up lines stay out of stderr
-# (--tf_logs shows them).
-_quiet.quiet_programs_of(__name__)
+# `python -m savedmodels.<program>`: oneDNN kernels and a quiet stderr (--tf_logs shows
+# TensorFlow's C++ lines), set before TensorFlow loads.
+_programs.setup_programs_of(__name__)
 
 
 def list(directory=None):  # noqa: A001 (the registry's verb; shadows the builtin only here)

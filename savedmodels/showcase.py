@@ -14,7 +14,7 @@ and the paper's, and writes to `--output_dir`:
     <name>/reconstructions.png  16 test images (odd rows) above their reconstructions
     showcase.json               the table
 TensorFlow's C++ start-up lines are hidden unless `--tf_logs` is given (as for every
-program of the zoo, see `zoo/quiet.py`).
+program of the zoo, see `zoo/programs.py`).
 """
 
 import json

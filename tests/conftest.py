@@ -1,9 +1,11 @@
-"""Shared test setup: quiet TensorFlow, the repository root importable."""
+"""Shared test setup: quiet TensorFlow with the programs' oneDNN kernels, the repository root importable."""
 
 import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The kernels the zoo's programs run (zoo/programs.py), on every CPU; before TensorFlow loads.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)

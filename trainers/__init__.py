@@ -1,6 +1,6 @@
 """Training programs: data, configs and experiments, callbacks, the CLI."""
 
-from zoo import quiet as _quiet
+from zoo import programs as _programs
 
-# `python -m trainers.<program>`: TensorFlow's C++ start-up lines stay out of stderr (--tf_logs).
-_quiet.quiet_programs_of(__name__)
+# `python -m trainers.<program>`: oneDNN kernels and a quiet stderr, set before TensorFlow loads.
+_programs.setup_programs_of(__name__)

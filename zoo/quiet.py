@@ -10,11 +10,8 @@ format (`I0000 00:00:... file.cc:12] ...`). Python's own output (warnings,
 tracebacks) passes through; at exit the descriptor is restored and the pipe
 drained, so nothing the program wrote is lost.
 
-The zoo's programs get it from their package (`trainers/__init__.py`,
-`savedmodels/__init__.py`): `quiet_programs_of(package)` installs the filter
-when the command line runs one of that package's modules (`python -m
-trainers.train ...`), before the module imports TensorFlow, unless it carries
-`--tf_logs`. Importing the packages as a library changes nothing.
+The zoo's programs install it when they start, before they import TensorFlow,
+unless the command line carries `--tf_logs` (`zoo.programs.setup_programs_of`).
 """
 
 import atexit
@@ -23,8 +20,7 @@ import re
 import sys
 import threading
 
-__all__ = ["SHOW_FLAG", "hide_tensorflow_logs_unless", "is_tensorflow_log_line",
-           "quiet_programs_of"]
+__all__ = ["SHOW_FLAG", "hide_tensorflow_logs_unless", "is_tensorflow_log_line"]
 
 SHOW_FLAG = "--tf_logs"
 _installed = False
@@ -38,22 +34,6 @@ _CPP_LOG = re.compile(
 def is_tensorflow_log_line(line):
     """Whether `line` (bytes) is one of TensorFlow's C++ log lines."""
     return bool(_CPP_LOG.match(line))
-
-
-def quiet_programs_of(package):
-    """Hides TensorFlow's C++ lines when this process runs a module of `package` as a program.
-
-    `--tf_logs` on the command line keeps them (and is removed from `sys.argv`
-    before the program parses its flags).
-    """
-    argv = getattr(sys, "orig_argv", [])
-    running = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-m"]
-    if not running or not running[0].startswith(package + "."):
-        return
-    show = SHOW_FLAG in sys.argv
-    if show:
-        sys.argv.remove(SHOW_FLAG)
-    hide_tensorflow_logs_unless(show)
 
 
 def hide_tensorflow_logs_unless(show):

@@ -1,4 +1,4 @@
-"""Shared test setup: quiet TensorFlow with the programs' oneDNN kernels, the repository root importable."""
+"""Shared test setup: quiet TensorFlow, the programs' oneDNN kernels, the root on sys.path."""
 
 import os
 import sys

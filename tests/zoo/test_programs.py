@@ -1,4 +1,4 @@
-"""The zoo's programs turn on TensorFlow's oneDNN kernels before TensorFlow loads; a library import does not."""
+"""The zoo's programs turn on oneDNN before TensorFlow loads; a library import does not."""
 
 import os
 import subprocess

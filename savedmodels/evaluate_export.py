@@ -11,13 +11,13 @@ samples, and the importance samples per second. Comparing the figure with the
 one recorded at export time checks the export end to end.
 """
 
-import json
 import time
 
 import numpy as np
 import tensorflow as tf
 
 from savedmodels.export import ExportError, read_metadata
+from zoo import programs
 from zoo.errors import exits_on_user_error
 
 __all__ = ["evaluate_export"]
@@ -74,7 +74,7 @@ def main(argv):
     results = evaluate_export(values.export_dir, values.data_dir, values.num_samples,
                               values.num_examples, values.batch_size,
                               progress=f"Test log-likelihood (S = {values.num_samples})")
-    print(json.dumps(results, indent=2, sort_keys=True), flush=True)
+    programs.print_results(results)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,12 @@
     python -m trainers.evaluate --workdir=/tmp/vae --num_samples=5000
 """
 
-import json
 
 from absl import app, flags
 
 from trainers import training
 from trainers.workdir_lock import workdir_lock
+from zoo import programs
 from zoo.errors import exits_on_user_error
 
 FLAGS = flags.FLAGS
@@ -26,7 +26,7 @@ def main(argv):
         results = training.evaluate_workdir(FLAGS.workdir, data_dir=FLAGS.data_dir,
                                             num_samples=FLAGS.num_samples,
                                             num_examples=FLAGS.num_examples, progress=True)
-    print(json.dumps(results, indent=2, sort_keys=True), flush=True)
+    programs.print_results(results)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ With --strategy=multi_worker, run it once per worker, each with its TF_CONFIG.
 """
 
 import dataclasses
-import json
 import os
 import shlex
 import sys
@@ -23,7 +22,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from trainers import experiments, strategies, training
-from zoo import datasets, likelihoods
+from zoo import datasets, likelihoods, programs
 from zoo.errors import exits_on_user_error
 
 FLAGS = flags.FLAGS
@@ -134,7 +133,7 @@ def main(argv):
                                           strategy=strategy)
     # Flushed now, not at exit: the results must not depend on how the process ends (a
     # non-chief worker's end follows the chief's, which stops the cluster's service).
-    print(json.dumps(results, indent=2, sort_keys=True), flush=True)
+    programs.print_results(results)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ estimates log Z, and writes to `--workdir`:
 """
 
 import dataclasses
-import json
 import os
 import shlex
 import sys
@@ -23,6 +22,7 @@ import sys
 from absl import app, flags
 
 from trainers import ncp_training
+from zoo import programs
 from zoo.errors import exits_on_user_error
 
 FLAGS = flags.FLAGS
@@ -60,7 +60,7 @@ def main(argv):
     results = ncp_training.train_ncp(config, FLAGS.base_workdir, FLAGS.workdir,
                                      data_dir=FLAGS.data_dir, verbose=FLAGS.verbose,
                                      command=command)
-    print(json.dumps(results, indent=2, sort_keys=True), flush=True)
+    programs.print_results(results)
     print(f"Wrote {os.path.join(FLAGS.workdir, 'evaluation.json')}")
 
 

@@ -11,7 +11,8 @@ modules, it
   - hides TensorFlow's C++ log lines from stderr unless the command line
     carries `--tf_logs` (`zoo.quiet`).
 
-Importing the packages as a library changes nothing.
+Importing the packages as a library changes nothing. The programs print their
+results with `print_results`.
 
 Why oneDNN: TensorFlow 2.21 turns its oneDNN kernels on by default on some
 CPUs only. On the Intel Xeons with AVX-512 and AMX seen here they are on; on
@@ -25,12 +26,13 @@ families train as before. TensorFlow reads the variable once, when it loads,
 so it is set before any module imports TensorFlow.
 """
 
+import json
 import os
 import sys
 
 from zoo import quiet
 
-__all__ = ["ONEDNN_VARIABLE", "runs_a_program_of", "setup_programs_of"]
+__all__ = ["ONEDNN_VARIABLE", "print_results", "runs_a_program_of", "setup_programs_of"]
 
 ONEDNN_VARIABLE = "TF_ENABLE_ONEDNN_OPTS"
 
@@ -70,3 +72,17 @@ def setup_programs_of(package):
     if show:
         sys.argv.remove(quiet.SHOW_FLAG)
     quiet.hide_tensorflow_logs_unless(show)
+
+
+def print_results(results, stream=None):
+    """Prints a program's results (a JSON-able dict) to stdout as one indented JSON block.
+
+    In one write, newline included, and flushed now: the workers of a multi-worker
+    run share one terminal or pipe, and `print` writes its text and its end
+    separately (two system calls under `PYTHONUNBUFFERED`), which let another
+    worker's block start before this one's newline ("}{"). A write of up to
+    PIPE_BUF (4 KB) bytes to a pipe is never interleaved with another process's.
+    """
+    stream = sys.stdout if stream is None else stream
+    stream.write(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    stream.flush()

@@ -3,7 +3,6 @@
     python -m trainers.evaluate --workdir=/tmp/vae --num_samples=5000
 """
 
-
 from absl import app, flags
 
 from trainers import training

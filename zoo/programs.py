@@ -75,7 +75,7 @@ def setup_programs_of(package):
 
 
 def print_results(results, stream=None):
-    """Prints a program's results (a JSON-able dict) to stdout as one indented JSON block.
+    """Prints a program's results (a JSON-able dict) as one indented JSON block (stdout by default).
 
     In one write, newline included, and flushed now: the workers of a multi-worker
     run share one terminal or pipe, and `print` writes its text and its end

@@ -17,7 +17,10 @@ class JointGatedMLP(keras.layers.Layer):
     an x branch and a z2 branch of one gated layer (300 units) each, joined by
     one more; p(x | z1, z2) the same over z1 and z2 (`models/HVAE_2level.py`).
     Branch outputs broadcast over their leading axes, so an input with a sample
-    axis `[S, batch, ...]` meets one without it `[batch, ...]`.
+    axis `[S, batch, ...]` meets one without it `[batch, ...]`; the broadcast
+    is never made: then the first joint layer multiplies each branch's output
+    by its own rows of the kernels (`GatedDense.call_on_parts`), the one
+    without the sample axis once per example.
 
     Args:
         input_ranks: trailing axes forming one example of each input, e.g.
@@ -60,6 +63,16 @@ class JointGatedMLP(keras.layers.Layer):
         if len(inputs) != len(self.branches):
             raise ValueError(f"{self.name} takes {len(self.branches)} inputs; got {len(inputs)}.")
         outputs = [branch(x) for branch, x in zip(self.branches, inputs)]
+        if _broadcast_expands(outputs):
+            # The first joint layer takes the branches as parts, so that a branch
+            # broadcast over a sample axis is multiplied once, not once per sample
+            # (the IS evaluation's x features against S samples of z2: 1.12x for
+            # the HVAE's, docs/benchmarks.md).
+            first, *rest = self.joint.gated_layers
+            x = first.call_on_parts(outputs)
+            for layer in rest:
+                x = layer(x)
+            return x
         shape = tf.shape(outputs[0])[:-1]
         for output in outputs[1:]:
             shape = tf.broadcast_dynamic_shape(shape, tf.shape(output)[:-1])
@@ -78,3 +91,16 @@ class JointGatedMLP(keras.layers.Layer):
         if self.custom_branches:
             config["branches"] = [keras.saving.serialize_keras_object(b) for b in self.branches]
         return config
+
+
+def _broadcast_expands(outputs):
+    """Whether broadcasting the outputs' leading axes together repeats one of them.
+
+    Statically: an axis (aligned from the right) where one output has size 1,
+    or lacks it, and another does not have size 1 (a dynamic size counts as
+    more than 1). A sample axis of size 1 (training) repeats nothing.
+    """
+    leads = [tuple(o.shape[:-1]) for o in outputs]
+    rank = max(len(lead) for lead in leads)
+    padded = [(1,) * (rank - len(lead)) + lead for lead in leads]
+    return any(1 in sizes and any(s != 1 for s in sizes) for sizes in zip(*padded))

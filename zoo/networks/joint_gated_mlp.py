@@ -17,10 +17,11 @@ class JointGatedMLP(keras.layers.Layer):
     an x branch and a z2 branch of one gated layer (300 units) each, joined by
     one more; p(x | z1, z2) the same over z1 and z2 (`models/HVAE_2level.py`).
     Branch outputs broadcast over their leading axes, so an input with a sample
-    axis `[S, batch, ...]` meets one without it `[batch, ...]`; the broadcast
-    is never made: then the first joint layer multiplies each branch's output
-    by its own rows of the kernels (`GatedDense.call_on_parts`), the one
-    without the sample axis once per example.
+    axis `[S, batch, ...]` meets one without it `[batch, ...]`. Where that
+    would repeat a branch's output, the broadcast is never made: the first
+    joint layer multiplies each branch's output by its own rows of the kernels
+    (`GatedDense.call_on_parts`), the one without the sample axis once per
+    example rather than once per sample.
 
     Args:
         input_ranks: trailing axes forming one example of each input, e.g.

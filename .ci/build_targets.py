@@ -51,6 +51,7 @@ TEST_SETTINGS = {
     "tests/trainers/test_nonfinite.py": {"size": "medium"},
     "tests/zoo/priors/test_prior_densities.py": {"size": "medium"},
     "tests/zoo/models/test_vae_priors.py": {"size": "medium"},
+    "tests/savedmodels/test_reexport.py": {"size": "medium"},   # 40 s beside a training
     "tests/trainers/test_distributed.py": {  # deps of its subprocesses
         "size": "large", "extra_deps": ["tests_tiny_models", "trainers_train"],
     },

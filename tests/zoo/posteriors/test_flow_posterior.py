@@ -60,6 +60,24 @@ def test_log_q_is_the_base_density_minus_the_autodiff_log_determinant(kind):
         posterior.log_prob(z, features)
 
 
+def test_the_iaf_context_is_projected_once_per_example_not_once_per_sample():
+    posterior = random_posterior("iaf")
+    features = np.random.RandomState(2).randn(2, FEATURES).astype("float32")
+    z0 = np.random.RandomState(3).randn(6, 2, LATENT).astype("float32")          # [S, batch, D]
+    function = tf.function(posterior.transform)
+    graph = function.get_concrete_function(tf.TensorSpec(z0.shape),
+                                           tf.TensorSpec(features.shape)).graph
+    # Each step's context projection [batch, 5] x [5, 16] multiplies the 2 rows of the batch.
+    rows = [op.inputs[0].shape[0] for op in graph.get_operations()
+            if op.type == "MatMul" and op.inputs[1].shape[0] == FEATURES]
+    assert rows == [2, 2]
+    z, log_det = (t.numpy() for t in function(z0, features))
+    copies = np.broadcast_to(features, (6, 2, FEATURES))
+    z_copies, log_det_copies = (t.numpy() for t in posterior.transform(z0, copies))
+    np.testing.assert_allclose(z, z_copies, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(log_det, log_det_copies, rtol=1e-5, atol=1e-5)
+
+
 def test_conditional_made_is_autoregressive_in_x_and_sees_the_whole_context():
     made = MADE(4, (12, 12), num_params=2, context_units=3, zero_init_output=False)
     x = tf.constant(np.random.RandomState(0).randn(1, 4), tf.float32)

@@ -11,8 +11,8 @@ from typing import Optional
 import numpy as np
 
 __all__ = ["FAMILIES", "Family", "REFERENCE_IMAGES_PER_S", "REFERENCE_IS_SAMPLES_PER_S",
-           "configs", "cpu", "graph_flops", "machine_gflops", "peak_rss_mb",
-           "train_flops_per_image"]
+           "configs", "cpu", "eval_flops_per_sample", "graph_flops", "machine_gflops",
+           "peak_rss_mb", "train_flops_per_image"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,6 +135,24 @@ def train_flops_per_image(model, x):
         return tape.gradient(loss, model.trainable_variables)
 
     return graph_flops(gradients, x) / int(x.shape[0])
+
+
+def eval_flops_per_sample(model, x, chunk=10):
+    """FLOPs of one importance sample of the IS evaluation: what `chunk` more samples per
+    image add to `model.elbo_terms(x, num_samples=...)`, per image and sample.
+
+    The per-call work (encoding `x`, the prior's distribution: a VampPrior's encoding of
+    its pseudo-inputs) cancels in the difference, so the figure is the cost that grows
+    with S, the one that bounds an S = 5000 evaluation.
+    """
+    import tensorflow as tf
+
+    def flops(num_samples):
+        terms = tf.function(
+            lambda x: model.elbo_terms(x, num_samples=num_samples, seed=tf.constant([1, 2])).elbo)
+        return graph_flops(terms, x)
+
+    return (flops(2 * chunk) - flops(chunk)) / (int(x.shape[0]) * chunk)
 
 
 def configs(family):

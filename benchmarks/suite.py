@@ -16,8 +16,9 @@ For each family (one experiment of `measure.FAMILIES`), in fresh processes:
     against this machine's own f32 matmul rate (`machine_gflops`);
   - IS evaluation: importance samples/s of `log_likelihood` on one test batch as
     the training program evaluates it (the experiment's batch size and
-    `eval_chunk_size`, in the evaluation's own `tf.function`), and the time
-    S = 5000 on 10,000 test images would take at that rate;
+    `eval_chunk_size`, in the evaluation's own `tf.function`), the time
+    S = 5000 on 10,000 test images would take at that rate, and the GFLOP/s of
+    its per-sample work (`measure.eval_flops_per_sample`) against the matmul rate;
   - peak RSS of training (the zoo configuration, measured before the baseline
     runs) and of the evaluation, each in its own process.
 Medians are given with the best timing beside them: on a shared 2-core machine
@@ -129,15 +130,11 @@ def _measure_eval(family, repeats):
         seconds.append(time.perf_counter() - start)
     rate = len(x) * samples / float(np.median(seconds))
 
-    @tf.function
-    def forward(x):   # One chunk's work: the ELBO terms at `chunk` samples per image.
-        return model.elbo_terms(x, num_samples=10, seed=tf.constant([1, 2])).elbo
-
     return {"eval_samples": samples, "eval_chunk_size": chunk, "eval_images": len(x),
             "eval_timings_s": seconds,
             "is_samples_per_s": rate,
             "full_test_set_s5000_hours": 10000 * 5000 / rate / 3600,
-            "eval_flops_per_sample": measure.graph_flops(forward, x) / (len(x) * 10),
+            "eval_flops_per_sample": measure.eval_flops_per_sample(model, x),
             "eval_peak_rss_mb": measure.peak_rss_mb()}
 
 
@@ -176,11 +173,12 @@ def _table(rows, kind, matmul_gflops):
         "| family | zoo images/s (best) | baseline images/s (best) | zoo / baseline "
         "| paper's code | zoo / paper "
         "| MFLOP/image | GFLOP/s (% of matmul) | compile s | train RSS MB | IS samples/s "
-        "| S=5000, 10k images | eval RSS MB |",
-        "|" + "---|" * 13]
+        "| IS MFLOP/sample | IS GFLOP/s (% of matmul) | S=5000, 10k images | eval RSS MB |",
+        "|" + "---|" * 15]
     for name, r in rows.items():
         reference = measure.REFERENCE_IMAGES_PER_S.get(kind, {}).get(name)
         achieved = r["zoo_images_per_s"] * r["train_flops_per_image"] / 1e9
+        evaluated = r["is_samples_per_s"] * r["eval_flops_per_sample"] / 1e9
         lines.append(
             f"| {name} | {r['zoo_images_per_s']:,.0f} ({r['zoo_best_images_per_s']:,.0f}) "
             f"| {r['baseline_images_per_s']:,.0f} ({r['baseline_best_images_per_s']:,.0f}) "
@@ -189,6 +187,8 @@ def _table(rows, kind, matmul_gflops):
             f"| {r['train_flops_per_image'] / 1e6:,.1f} "
             f"| {achieved:.1f} ({100 * achieved / matmul_gflops:.0f}%) | {r['compile_s']:.0f} "
             f"| {r['train_peak_rss_mb']:,.0f} | {r['is_samples_per_s']:,.0f} "
+            f"| {r['eval_flops_per_sample'] / 1e6:,.2f} "
+            f"| {evaluated:.1f} ({100 * evaluated / matmul_gflops:.0f}%) "
             f"| {r['full_test_set_s5000_hours']:.1f} h | {r['eval_peak_rss_mb']:,.0f} |")
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from benchmarks import measure
+from tests import tiny_models
 from trainers import experiments
 
 
@@ -36,6 +37,43 @@ def test_train_flops_of_a_dense_layer_are_forward_and_backward():
 
     matmuls = 2 * 2 * 6 * 4
     assert matmuls <= measure.train_flops_per_image(Linear(), tf.zeros([10, 6])) < 1.1 * matmuls
+
+
+def test_eval_flops_count_the_work_per_sample_and_leave_out_the_work_per_call():
+    """x W once per image (480 FLOPs), then z V per sample (40 FLOPs) and a sum over the
+    outputs (5): only the last two grow with S."""
+
+    class TwoStage(tf.Module):
+        def __init__(self):
+            self.w = tf.Variable(np.ones([60, 4], np.float32))
+            self.v = tf.Variable(np.ones([4, 5], np.float32))
+
+        def elbo_terms(self, x, num_samples=1, seed=None):
+            h = tf.matmul(x, self.w)                                      # [batch, 4]
+            z = tf.broadcast_to(h, [num_samples] + h.shape.as_list())
+            out = tf.matmul(tf.reshape(z, [-1, 4]), self.v)               # [S * batch, 5]
+
+            class Terms:
+                elbo = tf.reduce_sum(out)
+            return Terms
+
+    per_sample = 2 * 4 * 5
+    flops = measure.eval_flops_per_sample(TwoStage(), tf.zeros([3, 60]))
+    assert per_sample <= flops < 1.2 * per_sample
+
+
+def test_eval_flops_of_a_vampprior_leave_out_the_pseudo_inputs_encoding():
+    """Per sample, a VampPrior adds its mixture density (two [1, D] x [D, K] matmuls and
+    elementwise work over K) to the standard prior's cost, and the same at any chunk;
+    its K pseudo-inputs are encoded once per call (thousands of FLOPs here, which
+    would dominate at one image and two samples)."""
+    x = tf.zeros((1,) + tiny_models.IMAGE_SHAPE)
+    standard = measure.eval_flops_per_sample(tiny_models.tiny_vae("standard"), x, chunk=2)
+    vamp_model = tiny_models.tiny_vae("vamp")
+    vamp = measure.eval_flops_per_sample(vamp_model, x, chunk=2)
+    assert vamp == measure.eval_flops_per_sample(vamp_model, x, chunk=5)
+    mixture = 2 * 2 * tiny_models.LATENT_DIM * vamp_model.prior.num_components
+    assert mixture <= vamp - standard < 2 * mixture
 
 
 def test_every_family_is_a_registered_experiment_with_whole_executions():

@@ -100,6 +100,8 @@ TEST_SETTINGS = {
         "extra_deps": ["savedmodels", "savedmodels_pretrained", "trainers"],
     },
     "tests/zoo/test_presets.py": {"size": "medium"},
+    # 24 tiny models built twice (28 s alone) and two shipped presets loaded under a mixed policy.
+    "tests/zoo/test_float32.py": {"size": "medium", "extra_deps": ["savedmodels_pretrained"]},
     # Loads every shipped export (13 today, 60 s under Bazel's sandbox): it grows with each row.
     "tests/savedmodels/test_pretrained.py": {"size": "medium"},
     "tests/zoo/test_quiet.py": {  # the program it runs; the packages' real __init__ files

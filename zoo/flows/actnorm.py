@@ -4,13 +4,15 @@ import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from zoo.float32 import Float32Layer
+
 tfb = tfp.bijectors
 
 __all__ = ["ActNorm"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ActNorm(keras.layers.Layer):
+class ActNorm(Float32Layer):
     """eps = (z - loc) * exp(-log_scale), per dimension.
 
     Starts at the identity; `initialize(h)` sets loc and log_scale to the

@@ -5,6 +5,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from zoo.building import ensure_built, he_normal
+from zoo.float32 import Float32Layer
 
 tfb = tfp.bijectors
 
@@ -12,7 +13,7 @@ __all__ = ["AffineCoupling"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class AffineCoupling(keras.layers.Layer):
+class AffineCoupling(Float32Layer):
     """eps_a = z_a;  eps_b = z_b * exp(s(z_a)) + t(z_a), with a = the first D // 2 dims.
 
     (s, t) is a dense network: `hidden_units` ReLU layers and a zero-initialised
@@ -37,7 +38,7 @@ class AffineCoupling(keras.layers.Layer):
         self.activation = activation
         self.hidden_layers = [keras.layers.Dense(u, activation=activation,
                                                  kernel_initializer=he_normal(),
-                                                 name=f"hidden_{i}")
+                                                 name=f"hidden_{i}", dtype=self.dtype_policy)
                               for i, u in enumerate(self.hidden_units)]
 
     def build(self, input_shape):
@@ -47,7 +48,7 @@ class AffineCoupling(keras.layers.Layer):
         self.num_masked = dim // 2
         self.shift_and_log_scale = keras.layers.Dense(
             2 * (dim - self.num_masked), kernel_initializer="zeros",
-            name="shift_and_log_scale")
+            name="shift_and_log_scale", dtype=self.dtype_policy)
         shape = tuple(input_shape[:-1]) + (self.num_masked,)
         for layer in [*self.hidden_layers, self.shift_and_log_scale]:
             ensure_built(layer, shape)

@@ -5,6 +5,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 
 tfb = tfp.bijectors
 
@@ -45,7 +46,7 @@ class _SinglePassFlow(tfb.Bijector):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Flow(keras.layers.Layer):
+class Flow(Float32Layer):
     """eps = s_K(... s_1(z)): the steps' bijectors chained, in the density direction.
 
     Args:

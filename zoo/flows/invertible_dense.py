@@ -4,13 +4,15 @@ import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from zoo.float32 import Float32Layer
+
 tfb = tfp.bijectors
 
 __all__ = ["InvertibleDense"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class InvertibleDense(keras.layers.Layer):
+class InvertibleDense(Float32Layer):
     """eps = W z with W = P L U (TFP's `ScaleMatvecLU`).
 
     `lower_upper` packs the unit-lower L and the upper U; log|det W| is

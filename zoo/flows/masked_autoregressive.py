@@ -5,6 +5,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 from zoo.networks.made import MADE
 
 tfb = tfp.bijectors
@@ -13,7 +14,7 @@ __all__ = ["MaskedAutoregressiveStep"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class MaskedAutoregressiveStep(keras.layers.Layer):
+class MaskedAutoregressiveStep(Float32Layer):
     """eps_i = (z_i - m_i(z_<i)) * exp(-s_i(z_<i)), or eps_i = z_i - m_i(z_<i) if shift-only.
 
     The density direction (z -> eps) is one MADE pass; the generative

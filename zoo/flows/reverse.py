@@ -4,13 +4,15 @@ import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from zoo.float32 import Float32Layer
+
 tfb = tfp.bijectors
 
 __all__ = ["Reverse"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Reverse(keras.layers.Layer):
+class Reverse(Float32Layer):
     """eps_i = z_{D+1-i}; volume preserving, no weights. Shapes: `[..., D]` -> `[..., D]`."""
 
     def build(self, input_shape):

@@ -6,11 +6,12 @@ import keras
 import tensorflow as tf
 
 from zoo.building import ensure_built, he_normal
+from zoo.float32 import Float32Layer
 
 __all__ = ["Likelihood"]
 
 
-class Likelihood(keras.layers.Layer):
+class Likelihood(Float32Layer):
     """Base class of the decoder heads: a projection of decoder features to
     distribution parameters, plus the density of the data under them.
 
@@ -68,7 +69,8 @@ class Likelihood(keras.layers.Layer):
         units = (self.event_shape[-1] if self._spatial else self.num_dims)
         self.projection = keras.layers.Dense(
             units * self.params_per_dim,
-            kernel_initializer=self.kernel_initializer, name="projection")
+            kernel_initializer=self.kernel_initializer, name="projection",
+            dtype=self.dtype_policy)
         ensure_built(self.projection, features_shape)
 
     def params(self, features):

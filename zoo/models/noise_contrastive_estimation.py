@@ -6,6 +6,7 @@ import keras
 import tensorflow as tf
 
 from zoo import random as zoo_random
+from zoo.float32 import float32_kwargs
 
 __all__ = ["NoiseContrastiveEstimation", "jensen_shannon_estimate"]
 
@@ -48,7 +49,7 @@ class NoiseContrastiveEstimation(keras.Model):
     """
 
     def __init__(self, vae, classifiers, seed=0, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(**float32_kwargs(kwargs, type(self).__name__))
         self.vae = vae
         self.vae.trainable = False
         self.groups = tuple(sorted(classifiers))

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from zoo import random as zoo_random
 from zoo.building import ensure_built
+from zoo.float32 import float32_kwargs
 from zoo.models.elbo_terms import ElboTerms
 from zoo.models.finite_steps import apply_gradients_if_finite
 from zoo.models.keras_workarounds import reducible_step_logs
@@ -63,7 +64,7 @@ class VAE(NoiseContrastiveWiring, keras.Model):
 
     def __init__(self, encoder, posterior, prior, decoder, likelihood, seed=None,
                  **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(**float32_kwargs(kwargs, type(self).__name__))
         self.encoder = encoder
         self.posterior = posterior
         self.prior = prior

@@ -4,12 +4,13 @@ import keras
 import tensorflow as tf
 
 from zoo.building import ensure_built, he_normal
+from zoo.float32 import Float32Layer
 
 __all__ = ["GatedConv2D", "GatedConvNet"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GatedConv2D(keras.layers.Layer):
+class GatedConv2D(Float32Layer):
     """h(x) * sigmoid(g(x)), h and g two "same"-padded convolutions (Dauphin et al. 2017).
 
     Shapes: `[N, H, W, C]` -> `[N, ceil(H / s), ceil(W / s), filters]`.
@@ -20,7 +21,7 @@ class GatedConv2D(keras.layers.Layer):
         self.filters, self.kernel_size, self.strides = int(filters), int(kernel_size), int(strides)
         conv = lambda name: keras.layers.Conv2D(self.filters, self.kernel_size, self.strides,
                                                 padding="same", kernel_initializer=he_normal(),
-                                                name=name)
+                                                name=name, dtype=self.dtype_policy)
         self.h, self.g = conv("h"), conv("g")
 
     def build(self, input_shape):
@@ -40,7 +41,7 @@ class GatedConv2D(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GatedConvNet(keras.layers.Layer):
+class GatedConvNet(Float32Layer):
     """A stack of `GatedConv2D` on images with any leading axes, optionally flattened at the end.
 
     The VampPrior paper's ConvHVAE encoder of q(z2 | x): channels

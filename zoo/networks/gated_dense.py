@@ -4,12 +4,13 @@ import keras
 import tensorflow as tf
 
 from zoo.building import ensure_built, he_normal
+from zoo.float32 import Float32Layer
 
 __all__ = ["GatedDense"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GatedDense(keras.layers.Layer):
+class GatedDense(Float32Layer):
     """h = (W_h x + b_h) * sigmoid(W_g x + b_g).
 
     `h` and `g` are two Dense layers, as in the paper's code, rather than one
@@ -25,9 +26,9 @@ class GatedDense(keras.layers.Layer):
         self.units = int(units)
         self.kernel_initializer = keras.initializers.get(kernel_initializer or he_normal())
         self.h = keras.layers.Dense(self.units, kernel_initializer=self.kernel_initializer,
-                                    name="h")
+                                    name="h", dtype=self.dtype_policy)
         self.g = keras.layers.Dense(self.units, kernel_initializer=self.kernel_initializer,
-                                    name="g")
+                                    name="g", dtype=self.dtype_policy)
 
     def build(self, input_shape):
         ensure_built(self.h, input_shape)

@@ -3,6 +3,7 @@
 import keras
 
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 from zoo.networks.flatten import flatten_trailing, flattened_shape
 from zoo.networks.gated_dense import GatedDense
 
@@ -10,7 +11,7 @@ __all__ = ["GatedMLP"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GatedMLP(keras.layers.Layer):
+class GatedMLP(Float32Layer):
     """Flattens the trailing `input_rank` axes, then applies `GatedDense` layers.
 
     The VampPrior paper's encoder and decoder: two gated layers of 300 units.

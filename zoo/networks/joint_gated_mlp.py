@@ -4,13 +4,14 @@ import keras
 import tensorflow as tf
 
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 from zoo.networks.gated_mlp import GatedMLP
 
 __all__ = ["JointGatedMLP"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class JointGatedMLP(keras.layers.Layer):
+class JointGatedMLP(Float32Layer):
     """[a, b, ...] -> joint(concat(branch_a(a), branch_b(b), ...)).
 
     The VampPrior paper's two-level model conditions with it: q(z1 | x, z2) has

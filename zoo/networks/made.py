@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.building import ensure_built, he_normal
+from zoo.float32 import Float32Layer
 
 __all__ = ["MADE", "MaskedDense", "made_degrees"]
 
@@ -26,7 +27,7 @@ def made_degrees(event_size, hidden_units):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class MaskedDense(keras.layers.Layer):
+class MaskedDense(Float32Layer):
     """A dense layer whose kernel is masked by the degrees of its units (MADE's masks).
 
     Input unit j connects to output unit k when `output_degrees[k] >= input_degrees[j]`
@@ -86,7 +87,7 @@ class MaskedDense(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class MADE(keras.layers.Layer):
+class MADE(Float32Layer):
     """Autoregressive network: output `[..., D, num_params]`, row i a function of x_<i.
 
     A Keras 3 layer, so its weights are tracked and trained by `fit` (TFP's
@@ -125,7 +126,8 @@ class MADE(keras.layers.Layer):
                         name=f"hidden_{i}")
             for i, units in enumerate(self.hidden_units)]
         self.context_layer = (keras.layers.Dense(self.hidden_units[0], use_bias=False,
-                                                 kernel_initializer=he_normal(), name="context")
+                                                 kernel_initializer=he_normal(), name="context",
+                                                 dtype=self.dtype_policy)
                               if self.context_units else None)
         # Output unit (i, p) sees hidden units of degree < i; the output layer
         # is laid out dimension-major, [D * num_params].

@@ -3,13 +3,14 @@
 import keras
 
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 from zoo.networks.flatten import flatten_trailing, flattened_shape
 
 __all__ = ["MLP"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class MLP(keras.layers.Layer):
+class MLP(Float32Layer):
     """Flattens the trailing `input_rank` axes, then applies `Dense(u, activation)` layers.
 
     The encoder and decoder of the VAEs in LARS (Bauer & Mnih 2019) and SNIS
@@ -32,7 +33,8 @@ class MLP(keras.layers.Layer):
             raise ValueError("MLP needs at least one layer; got units=().")
         self.activation = activation
         self.input_rank = int(input_rank)
-        self.dense_layers = [keras.layers.Dense(u, activation=activation, name=f"dense_{i}")
+        self.dense_layers = [keras.layers.Dense(u, activation=activation, name=f"dense_{i}",
+                                               dtype=self.dtype_policy)
                              for i, u in enumerate(self.units)]
 
     def build(self, input_shape):

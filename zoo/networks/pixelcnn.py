@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.building import ensure_built, he_normal
+from zoo.float32 import Float32Layer
 
 __all__ = ["MaskedConv2D", "PixelCNN", "masked_conv_offsets", "receptive_field_offsets"]
 
@@ -50,7 +51,7 @@ def _spatial_mask(kernel_size, mask_type):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class MaskedConv2D(keras.layers.Layer):
+class MaskedConv2D(Float32Layer):
     """A "same" k x k convolution, kernel zero at and after the centre (mask A) or after it (B).
 
     For one-channel images: every input channel (the image and any
@@ -92,7 +93,7 @@ class MaskedConv2D(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class PixelCNN(keras.layers.Layer):
+class PixelCNN(Float32Layer):
     """Gated masked convolutions: output pixel i is a function of input pixels before i.
 
         h = gate(MaskedConv_A(x))                          (layer 1)
@@ -130,9 +131,11 @@ class PixelCNN(keras.layers.Layer):
         self.masked_layers = [
             MaskedConv2D(2 * self.filters, self.kernel_size, "A" if i == 0 else "B",
                          name=f"masked_{i}") for i in range(self.num_layers)]
-        self.block_outputs = ([keras.layers.Conv2D(self.filters, 1, name=f"block_{i}")
+        self.block_outputs = ([keras.layers.Conv2D(self.filters, 1, name=f"block_{i}",
+                                                   dtype=self.dtype_policy)
                                for i in range(1, self.num_layers)] if self.residual else [])
-        self.output_layer = keras.layers.Conv2D(self.outputs, 1, name="output")
+        self.output_layer = keras.layers.Conv2D(self.outputs, 1, name="output",
+                                                dtype=self.dtype_policy)
 
     @property
     def receptive_field(self):

@@ -4,12 +4,13 @@ import keras
 import tensorflow as tf
 
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 
 __all__ = ["ResidualMLP"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ResidualMLP(keras.layers.Layer):
+class ResidualMLP(Float32Layer):
     """x -> Dense(units) -> num_blocks x [h + Dense(act(Dense(act(h))))] -> act -> Dense(outputs).
 
     Pre-activation residual blocks of two dense layers (He et al. 2016) on
@@ -32,13 +33,13 @@ class ResidualMLP(keras.layers.Layer):
         self.activation = activation
         self.outputs = int(outputs)
         self.act = keras.activations.get(activation)
-        self.input_layer = keras.layers.Dense(self.units, name="input")
-        self.blocks = [(keras.layers.Dense(self.units, name=f"block_{i}_a"),
-                        keras.layers.Dense(self.units, name=f"block_{i}_b"))
+        dense = lambda name: keras.layers.Dense(self.units, name=name, dtype=self.dtype_policy)
+        self.input_layer = dense("input")
+        self.blocks = [(dense(f"block_{i}_a"), dense(f"block_{i}_b"))
                        for i in range(self.num_blocks)]
         # Zero-initialized head: the classifier starts at D = 1/2, log r = 0.
         self.output_layer = keras.layers.Dense(self.outputs, kernel_initializer="zeros",
-                                               name="output")
+                                               name="output", dtype=self.dtype_policy)
 
     def build(self, input_shape):
         if isinstance(input_shape, (list, tuple)) and input_shape and isinstance(

@@ -8,18 +8,20 @@ import tensorflow as tf
 
 from zoo.building import ensure_built, he_normal
 from zoo.errors import ImageShapeError
+from zoo.float32 import Float32Layer
 
 __all__ = ["ConvBlock", "ResNetDecoder", "ResNetEncoder", "ResidualBlock"]
 
 
-def _conv(filters, kernel_size, strides, transpose, name, kernel_initializer=None):
+def _conv(filters, kernel_size, strides, transpose, name, dtype, kernel_initializer=None):
     conv_class = keras.layers.Conv2DTranspose if transpose else keras.layers.Conv2D
     return conv_class(filters, kernel_size, strides, padding="same",
-                      kernel_initializer=kernel_initializer or he_normal(), name=name)
+                      kernel_initializer=kernel_initializer or he_normal(), name=name,
+                      dtype=dtype)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ConvBlock(keras.layers.Layer):
+class ConvBlock(Float32Layer):
     """conv(act(x)): one pre-activated 3x3 convolution; it changes the channels, applies the stride.
 
     The blocks of Xu et al.'s ConvVAE (the ResnetVAE's stacks without the
@@ -38,7 +40,7 @@ class ConvBlock(keras.layers.Layer):
         self.transpose, self.kernel_size = bool(transpose), int(kernel_size)
         self.activation = keras.activations.get(activation)
         self.conv = _conv(self.filters, self.kernel_size, self.strides, self.transpose, "conv",
-                          kernel_initializer=conv_initializer)
+                          self.dtype_policy, kernel_initializer=conv_initializer)
 
     def build(self, input_shape):
         ensure_built(self.conv, input_shape)
@@ -86,9 +88,10 @@ class ResidualBlock(ConvBlock):
     def build(self, input_shape):
         channels = int(input_shape[-1])
         if self.conv1 is None:
-            self.conv1 = _conv(channels, self.kernel_size, 1, False, "conv1")
+            self.conv1 = _conv(channels, self.kernel_size, 1, False, "conv1", self.dtype_policy)
             if self.strides != 1 or channels != self.filters:
-                self.shortcut = _conv(self.filters, 1, self.strides, self.transpose, "shortcut")
+                self.shortcut = _conv(self.filters, 1, self.strides, self.transpose, "shortcut",
+                                      self.dtype_policy)
         ensure_built(self.conv1, input_shape)
         super().build(input_shape)
         if self.shortcut is not None:
@@ -118,7 +121,7 @@ def _check_blocks(channels, strides):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ResNetEncoder(keras.layers.Layer):
+class ResNetEncoder(Float32Layer):
     """Residual (or plain) convolution blocks on images, flattened, then optional dense layers.
 
     x -> block_1 ... block_n -> act -> flatten [-> Dense(u) -> act]...
@@ -146,7 +149,7 @@ class ResNetEncoder(keras.layers.Layer):
         self.residual = bool(residual)
         self.blocks = _blocks(self.channels, self.strides, self.residual, False, self.activation)
         self.dense_layers = [keras.layers.Dense(u, kernel_initializer=he_normal(),
-                                                name=f"dense_{i}")
+                                                name=f"dense_{i}", dtype=self.dtype_policy)
                              for i, u in enumerate(self.dense_units)]
 
     def _feature_map_shape(self, input_shape):
@@ -191,7 +194,7 @@ class ResNetEncoder(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ResNetDecoder(keras.layers.Layer):
+class ResNetDecoder(Float32Layer):
     """Optional dense layers, a dense map reshaped to a small image, then transposed blocks.
 
     z [-> Dense(u) -> act]... -> Dense(h * w * channels[0]) -> [h, w, channels[0]]
@@ -229,10 +232,11 @@ class ResNetDecoder(keras.layers.Layer):
                 f"{self.strides} upsample by {scale}); got {height} x {width}.")
         self.start_shape = (height // scale, width // scale, self.channels[0])
         self.dense_layers = [keras.layers.Dense(u, kernel_initializer=he_normal(),
-                                                name=f"dense_{i}")
+                                                name=f"dense_{i}", dtype=self.dtype_policy)
                              for i, u in enumerate(self.dense_units)]
         self.to_map = keras.layers.Dense(math.prod(self.start_shape),
-                                         kernel_initializer=he_normal(), name="to_map")
+                                         kernel_initializer=he_normal(), name="to_map",
+                                         dtype=self.dtype_policy)
         self.blocks = _blocks(self.channels, self.strides, self.residual, True, self.activation)
 
     def build(self, input_shape):

@@ -4,12 +4,13 @@ import keras
 import tensorflow as tf
 
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 
 __all__ = ["Sequence", "ToImage"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Sequence(keras.layers.Layer):
+class Sequence(Float32Layer):
     """layers[-1](... layers[0](inputs)); the first layer may take a list of inputs.
 
     (`keras.Sequential` needs a single input tensor; the two-level decoders
@@ -44,7 +45,7 @@ class Sequence(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ToImage(keras.layers.Layer):
+class ToImage(Float32Layer):
     """`[..., H * W * C]` -> `[..., H, W, C]`."""
 
     def __init__(self, image_shape, **kwargs):

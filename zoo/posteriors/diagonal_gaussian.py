@@ -8,6 +8,7 @@ import tensorflow_probability as tfp
 
 from zoo import random as zoo_random
 from zoo.building import ensure_built, he_normal
+from zoo.float32 import Float32Layer
 
 tfd = tfp.distributions
 
@@ -15,7 +16,7 @@ __all__ = ["DiagonalGaussianPosterior"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class DiagonalGaussianPosterior(keras.layers.Layer):
+class DiagonalGaussianPosterior(Float32Layer):
     """Maps encoder features to a diagonal Gaussian over a flat latent.
 
     loc = W_mu h + b_mu;  log sigma^2 = clip(W_v h + b_v, *log_var_range)
@@ -46,10 +47,10 @@ class DiagonalGaussianPosterior(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loc_head = keras.layers.Dense(
             self.latent_dim, kernel_initializer=self.kernel_initializer,
-            name="loc")
+            name="loc", dtype=self.dtype_policy)
         self.log_var_head = keras.layers.Dense(
             self.latent_dim, kernel_initializer=self.kernel_initializer,
-            name="log_var")
+            name="log_var", dtype=self.dtype_policy)
 
     def build(self, features_shape):
         ensure_built(self.loc_head, features_shape)

@@ -4,13 +4,14 @@ import keras
 import tensorflow as tf
 
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 from zoo.networks.made import MADE
 
 __all__ = ["IAFStep"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class IAFStep(keras.layers.Layer):
+class IAFStep(Float32Layer):
     """z' = sigma * z + (1 - sigma) * m,  [m, s] = MADE(z, h),  sigma = sigmoid(s + gate_bias).
 
     The IAF paper's numerically stable step (Kingma et al. 2016, Algorithm 1):

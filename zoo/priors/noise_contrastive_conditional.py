@@ -5,13 +5,14 @@ import tensorflow as tf
 
 from zoo import random as zoo_random
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 from zoo.priors.noise_contrastive import gumbel_max_resample
 
 __all__ = ["NoiseContrastiveConditional"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class NoiseContrastiveConditional(keras.layers.Layer):
+class NoiseContrastiveConditional(Float32Layer):
     """r(z_k | c) p(z_k | z_<k), with log r = logit D_k([z_k, c]) and c = c(z_<k).
 
     The lower groups of a hierarchical NCP (Aneja et al. 2021, Sec. 4.4). The

@@ -5,11 +5,12 @@ import tensorflow as tf
 
 from zoo import random as zoo_random
 from zoo.building import ensure_built
+from zoo.float32 import Float32Layer
 
 __all__ = ["Prior"]
 
 
-class Prior(keras.layers.Layer):
+class Prior(Float32Layer):
     """Base class of the zoo's priors p(z): a Keras layer with a density.
 
     Subclasses implement `build_distribution()`, a TFP distribution built from

@@ -43,6 +43,22 @@ class GatedMLP(Float32Layer):
             x = layer(x)
         return x
 
+    def call_on_parts(self, parts):
+        """The network on `concat(parts, axis=-1)`, the first layer taking the parts apart
+        (`GatedDense.call_on_parts`), so a part broadcast over leading axes is multiplied
+        once. For feature vectors (`input_rank` 1).
+
+        Shapes: parts `[..., in_i]` with sum in_i = in -> `[broadcast leading axes, units[-1]]`.
+        """
+        if self.input_rank != 1:
+            raise ValueError(f"{self.name} takes its input in parts only for input_rank 1; "
+                             f"it has input_rank {self.input_rank}.")
+        first, *rest = self.gated_layers
+        x = first.call_on_parts(parts)
+        for layer in rest:
+            x = layer(x)
+        return x
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:len(input_shape) - self.input_rank]) + (self.units[-1],)
 

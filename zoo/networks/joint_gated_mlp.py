@@ -70,11 +70,7 @@ class JointGatedMLP(Float32Layer):
             # broadcast over a sample axis is multiplied once, not once per sample
             # (the IS evaluation's x features against S samples of z2: 1.12x for
             # the HVAE's, docs/benchmarks.md).
-            first, *rest = self.joint.gated_layers
-            x = first.call_on_parts(outputs)
-            for layer in rest:
-                x = layer(x)
-            return x
+            return self.joint.call_on_parts(outputs)
         shape = tf.shape(outputs[0])[:-1]
         for output in outputs[1:]:
             shape = tf.broadcast_dynamic_shape(shape, tf.shape(output)[:-1])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo.networks import GatedDense, JointGatedMLP
+from zoo.networks import GatedDense, GatedMLP, JointGatedMLP
 
 
 def _joint_and_inputs(samples):
@@ -56,6 +56,18 @@ def test_parts_must_cover_the_kernel():
     layer(np.zeros((2, 5), "float32"))
     with pytest.raises(ValueError, match=r"takes 5 input features; the parts have \[2, 2\]"):
         layer.call_on_parts([tf.zeros([2, 2]), tf.zeros([2, 2])])
+
+
+def test_only_a_network_on_feature_vectors_takes_parts():
+    images = GatedMLP((3,), input_rank=3, name="on_images")
+    images(np.zeros((2, 4, 4, 1), "float32"))
+    with pytest.raises(ValueError, match="on_images takes its input in parts only for input_rank"):
+        images.call_on_parts([tf.zeros([2, 8]), tf.zeros([2, 8])])
+    vectors = GatedMLP((3, 2))
+    vectors(np.zeros((2, 5), "float32"))
+    a, b = np.random.RandomState(0).randn(2, 2).astype("float32"), np.ones((2, 3), "float32")
+    np.testing.assert_allclose(vectors.call_on_parts([a, b]), vectors(np.concatenate([a, b], -1)),
+                               rtol=1e-5, atol=1e-6)
 
 
 if __name__ == "__main__":

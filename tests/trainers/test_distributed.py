@@ -1,4 +1,4 @@
-"""Strategies: one step on two replicas equals one step on one device; strategy selection."""
+"""Strategies: every prior trains on two replicas as on one device; strategy selection."""
 
 import json
 import os
@@ -8,12 +8,12 @@ import textwrap
 
 import pytest
 
-from tests.tiny_models import write_synthetic_mnist
+from tests.tiny_models import TINY_PRIORS, write_synthetic_mnist
 from trainers import strategies
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-ONE_STEP = textwrap.dedent("""
+TWO_STEPS = textwrap.dedent("""
     import json
     import numpy as np
     import tensorflow as tf
@@ -24,7 +24,7 @@ ONE_STEP = textwrap.dedent("""
 
     images = (np.random.RandomState(0).rand(16, 4, 4, 1) > 0.5).astype(np.float32)
 
-    def one_step(name, strategy):
+    def two_steps(name, strategy):
         keras.utils.set_random_seed(0)   # Unseeded initializers draw from the global RNG.
         with strategy.scope():
             model = tiny_vae(name)
@@ -32,19 +32,23 @@ ONE_STEP = textwrap.dedent("""
                 model.initialize_from_data(images, seed=0)
             model.compile(keras.optimizers.Adam(1e-2), jit_compile=False)
         before = [w.numpy().copy() for w in model.trainable_weights]
-        model.fit(images, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        # Two steps: a RealNVP coupling's hidden layers get no gradient before its
+        # zero-initialized output layer has moved.
+        model.fit(images, batch_size=8, epochs=1, shuffle=False, verbose=0)
         after = [w.numpy() for w in model.trainable_weights]
         moved = max(float(np.abs(a - b).max()) for a, b in zip(after, before))
-        return after, moved
+        unmoved = [w.path for w, a, b in zip(model.trainable_weights, after, before)
+                   if np.array_equal(a, b)]
+        return after, moved, unmoved
 
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     results = {}
     for name in sorted(TINY_PRIORS):
-        single, moved = one_step(name, tf.distribute.get_strategy())
-        double, _ = one_step(name, mirrored)
+        single, moved, _ = two_steps(name, tf.distribute.get_strategy())
+        double, _, unmoved = two_steps(name, mirrored)
         results[name] = {"max_difference": max(float(np.abs(a - b).max())
                                                for a, b in zip(single, double)),
-                         "max_update": moved}
+                         "max_update": moved, "unmoved_on_two_replicas": unmoved}
     print(json.dumps(results))
 """)
 
@@ -59,12 +63,15 @@ def _run_script(script):
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_one_step_on_two_replicas_equals_one_step_on_one_device():
-    results = json.loads(_run_script(ONE_STEP))
+def test_two_steps_on_two_replicas_equal_two_steps_on_one_device():
+    results = json.loads(_run_script(TWO_STEPS))
+    assert sorted(results) == sorted(TINY_PRIORS)
     for name, figures in results.items():
-        # The step moved the weights by ~1e-2 (Adam's first step is lr-sized)...
+        # Every prior trains on two replicas: the steps moved the weights by ~1e-2 (Adam's
+        # steps are lr-sized), every one of them...
         assert figures["max_update"] > 1e-3, (name, figures)
-        # ...and identically: the same global batch, the same noise per example.
+        assert figures["unmoved_on_two_replicas"] == [], (name, figures)
+        # ...and as on one device: the same global batches, the same noise per example.
         assert figures["max_difference"] < 1e-5, results
 
 

@@ -1,9 +1,9 @@
-"""Every registered prior inside the VAE: training, saving, and the VampPrior's wiring."""
+"""Every registered prior inside the VAE: training, saving, and the VampPrior's wiring.
 
-import os
-import subprocess
+Every prior training on two replicas: tests/trainers/test_distributed.py.
+"""
+
 import sys
-import textwrap
 
 import keras
 import numpy as np
@@ -76,45 +76,6 @@ def test_pseudo_inputs_stay_in_the_unit_interval_in_use(images):
     loc, _ = model.prior.components()
     ones_loc, _ = model.posterior.params(model.encoder(np.ones((6, *IMAGE_SHAPE), np.float32)))
     np.testing.assert_allclose(loc.numpy(), ones_loc.numpy(), rtol=1e-6)
-
-
-MIRRORED = textwrap.dedent("""
-    import sys
-    import numpy as np
-    import tensorflow as tf
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    import keras
-    from tests.tiny_models import TINY_PRIORS, tiny_vae
-    images = (np.random.RandomState(0).rand(64, 4, 4, 1) > 0.5).astype(np.float32)
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    assert strategy.num_replicas_in_sync == 2
-    for name in sorted(TINY_PRIORS):
-        with strategy.scope():
-            model = tiny_vae(name)
-            if model.initialization_examples:
-                model.initialize_from_data(images[:model.initialization_examples], seed=0)
-            # XLA cannot compile a step whose variables live on two logical
-            # CPUs (xla/known_issues "tf.Variable on a different device").
-            model.compile(keras.optimizers.Adam(1e-2), jit_compile=False)
-        before = [w.numpy().copy() for w in model.trainable_weights]
-        history = model.fit(images, batch_size=16, epochs=2, verbose=0)
-        losses = history.history["loss"]
-        assert np.all(np.isfinite(losses)), (name, losses)
-        changed = [not np.allclose(b, w.numpy()) for b, w in zip(before, model.trainable_weights)]
-        assert all(changed), (name, changed)
-        print("trained", name, losses)
-""")
-
-
-def test_every_prior_trains_under_mirrored_strategy_on_two_logical_cpus():
-    # A fresh process: logical devices must be configured before TF starts.
-    result = subprocess.run(
-        [sys.executable, "-c", MIRRORED],
-        capture_output=True, text=True, timeout=600,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.count("trained") == len(TINY_PRIORS), result.stdout
 
 
 if __name__ == "__main__":  # Bazel py_test entry point.

@@ -9,7 +9,8 @@ tell (sizes, tags, data files, programs a test runs as subprocesses) is in
 TEST_SETTINGS below.
 
 A medium or large test that needs nothing but the modules it imports (no data
-files, in its target or in a library it depends on, no subprocess) is tagged
+files, in its target or in a library it depends on, no path built from
+`__file__`, no subprocess) is tagged
 `imports_only`: its target is complete by construction, since its deps are read
 from the code, so Bazel's sandbox can fail it only where the README's pytest
 run (CI's first step) fails it too, and CI does not run it twice. The small
@@ -228,13 +229,16 @@ def render(kind, name, fields):
 
 
 def reads_files(path, deps, settings):
-    """Whether the test at `path` needs more than its imports: data files (its own, or a
-    library's among its transitive `deps`, target names) or programs it runs."""
+    """Whether the test at `path` needs more than its imports: data files (its own, a
+    library's among its transitive `deps` (target names), or paths it builds from
+    `__file__`) or programs it runs."""
     data_libraries = {target_name(p) for p, s in LIBRARY_SETTINGS.items()
                       if "data" in s or "data_glob" in s}
     source = open(os.path.join(ROOT, path)).read()
+    # A path built from __file__ (other than the Bazel entry point's) names a repository file.
+    source = source.replace("pytest.main([__file__", "")
     return bool("data" in settings or "extra_deps" in settings or deps & data_libraries
-                or "subprocess" in source or "sys.executable" in source)
+                or any(word in source for word in ("subprocess", "sys.executable", "__file__")))
 
 
 def transitive(deps, graph):

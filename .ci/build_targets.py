@@ -10,11 +10,11 @@ TEST_SETTINGS below.
 
 A medium or large test that needs nothing but the modules it imports (no data
 files, in its target or in a library it depends on, no path built from
-`__file__`, no subprocess) is tagged
-`imports_only`: its target is complete by construction, since its deps are read
-from the code, so Bazel's sandbox can fail it only where the README's pytest
-run (CI's first step) fails it too, and CI does not run it twice. The small
-ones still run under Bazel, as the check of that reading.
+`__file__`, no subprocess) is tagged `imports_only`: its target is complete by
+construction, since its deps are read from the code, so Bazel's sandbox can
+fail it only where the README's pytest run (CI's first step) fails it too, and
+CI does not run it twice. The small ones still run under Bazel, as the check of
+that reading.
 """
 
 import ast

@@ -32,8 +32,8 @@ TWO_STEPS = textwrap.dedent("""
                 model.initialize_from_data(images, seed=0)
             model.compile(keras.optimizers.Adam(1e-2), jit_compile=False)
         before = [w.numpy().copy() for w in model.trainable_weights]
-        # Two steps: a RealNVP coupling's hidden layers get no gradient before its
-        # zero-initialized output layer has moved.
+        # Two steps: a RealNVP coupling's or a MADE's hidden layers get no gradient
+        # before their zero-initialized output layers have moved.
         model.fit(images, batch_size=8, epochs=1, shuffle=False, verbose=0)
         after = [w.numpy() for w in model.trainable_weights]
         moved = max(float(np.abs(a - b).max()) for a, b in zip(after, before))

@@ -54,15 +54,13 @@ def main(argv):
     del argv
     import dataclasses
 
-    import keras
-
     import zoo.models  # noqa: F401  (registers the zoo's classes for loading)
     from savedmodels import export
     from savedmodels.signatures import ServingLimits
     from trainers.reproduction import cpu_model
     from zoo import presets
 
-    model = keras.models.load_model(presets.keras_model_path(FLAGS.pretrained), compile=False)
+    model = presets.load_keras_model(presets.preset_dir(FLAGS.pretrained))
     sliced = ServingLimits()
     unsliced = dataclasses.replace(sliced, batch_slice=sliced.max_batch)
     print(f"{FLAGS.pretrained}, CPU {cpu_model()}, {os.cpu_count()} cores")

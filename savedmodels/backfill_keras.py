@@ -1,14 +1,15 @@
-"""Adds `assets.extra/model.keras` to an export made before exports shipped their Keras model.
+"""Adds the Keras model to an export made before exports shipped one.
 
     python -m savedmodels.backfill_keras --export_dir=savedmodels/pretrained/vae_vamp_static_mnist/1
 
 The model is rebuilt from the experiment recorded in the export's metadata, its
 weights are set from the SavedModel's variables (matched by their paths, e.g.
 `encoder/gated_dense_0/g/kernel`), and it is checked against the SavedModel's
-`encode`, `decode` and `sample` signatures before anything is written. The
-`.keras` file and the updated metadata are written to temporary files and
-renamed into place; the SavedModel itself is not touched, so TF Serving sees
-no change.
+`encode`, `decode` and `sample` signatures before anything is written. Its
+`assets.extra/keras_model.json` (the config, and where each weight's value is
+in the SavedModel's variables) and the updated metadata are written to
+temporary files and renamed into place; the SavedModel itself is not touched,
+so TF Serving sees no change.
 """
 
 import os
@@ -16,15 +17,21 @@ import sys
 
 import numpy as np
 
-from savedmodels.export import KERAS_MODEL, METADATA, ExportError, read_metadata
-from zoo import files
+from savedmodels.export import (
+    KERAS_CONFIG,
+    METADATA,
+    ExportError,
+    read_metadata,
+    write_keras_config,
+)
+from zoo import files, presets
 from zoo.errors import exits_on_user_error
 
 __all__ = ["backfill_keras_model"]
 
 
 def backfill_keras_model(export_dir, atol=1e-5):
-    """Writes `<export_dir>/assets.extra/model.keras`; returns its path.
+    """Writes `<export_dir>/assets.extra/keras_model.json`; returns its path.
 
     Raises:
         FileExistsError: the export ships a Keras model already.
@@ -36,8 +43,8 @@ def backfill_keras_model(export_dir, atol=1e-5):
     from zoo.models import ModelConfig, build_model
     from zoo.registry import dataclass_from_dict
 
-    path = os.path.join(export_dir, KERAS_MODEL)
-    if os.path.exists(path):
+    path = presets.keras_model_file(export_dir)
+    if path:
         raise FileExistsError(f"{path} exists; the export ships its Keras model already.")
     metadata = read_metadata(export_dir)
     if not metadata.get("experiment"):
@@ -65,9 +72,8 @@ def backfill_keras_model(export_dir, atol=1e-5):
         weight.assign(saved[name].numpy())
     _check_against_signatures(model, served, atol)
 
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    files.save_keras_atomically(model, path)
-    metadata["keras_model"] = KERAS_MODEL
+    path = write_keras_config(model, export_dir)
+    metadata["keras_model"] = KERAS_CONFIG
     metadata["keras_model_note"] = ("added after the export by savedmodels.backfill_keras: "
                                     "rebuilt from the experiment, weights from the SavedModel")
     metadata_path = os.path.join(export_dir, METADATA)

@@ -4,11 +4,14 @@
 `<export_base>/<name>/<version>/` (tag `serve`) holding the signatures of
 `savedmodels.signatures`, `assets.extra/zoo_export.json`: the signatures'
 documentation, the model's shapes and the caller's metadata (the experiment,
-its test metrics, the command that trained it), and `assets.extra/model.keras`:
-the Keras model itself (weights and config, no optimizer state), for Python
-users who fine-tune it or reuse its prior (`keras.models.load_model(path,
-compile=False)`). TF Serving ignores `assets.extra/`. The program that exports
-a training workdir is `python -m trainers.export`.
+its test metrics, the command that trained it), and `assets.extra/keras_model.json`:
+the Keras model itself (no optimizer state), for Python users who fine-tune it
+or reuse its prior (`zoo.presets.load_keras_model(export_dir)`, or
+`VAE.from_preset(name)` in the registry). That file holds the model's Keras
+config and where each weight's value is: the SavedModel's own variables, so the
+weights are stored once (until 2026-12-07 a whole `model.keras` stored them a
+second time). TF Serving ignores `assets.extra/`. The program that exports a
+training workdir is `python -m trainers.export`.
 
 Atomicity: the SavedModel is written into a hidden staging folder beside the
 versions (`.<version>.partial-XXXX`, a name TF Serving ignores), flushed to disk,
@@ -25,6 +28,7 @@ import shutil
 import tempfile
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from savedmodels.signatures import (
@@ -35,13 +39,18 @@ from savedmodels.signatures import (
 )
 from zoo import presets
 from zoo.errors import UserError
-from zoo.files import fsync
+from zoo.files import fsync, write_json_atomically
 
-__all__ = ["KERAS_MODEL", "METADATA", "ExportError", "export_model", "next_version",
-           "read_metadata"]
+__all__ = ["KERAS_CONFIG", "KERAS_MODEL", "KERAS_WEIGHTS", "METADATA", "ExportError",
+           "export_model", "keras_config", "next_version", "read_metadata",
+           "write_keras_config"]
 
 METADATA = os.path.join("assets.extra", "zoo_export.json")
-KERAS_MODEL = presets.KERAS_MODEL   # what VAE.from_preset loads
+KERAS_CONFIG = presets.KERAS_CONFIG   # what VAE.from_preset loads
+KERAS_MODEL = presets.KERAS_MODEL     # older exports' whole .keras file
+# The SavedModel's collection of every Keras weight, so that the few no signature
+# reads (the model's KL weight `beta`) are in its checkpoint too.
+KERAS_WEIGHTS = "keras_weights"
 
 
 class ExportError(UserError, ValueError):
@@ -68,8 +77,8 @@ def _check_name(name):
 
 def _fsync_tree(root):
     """Flushes every file and folder under `root` to disk before the rename publishes it."""
-    for folder, _, files in os.walk(root):
-        for path in [os.path.join(folder, f) for f in files] + [folder]:
+    for folder, _, names in os.walk(root):
+        for path in [os.path.join(folder, name) for name in names] + [folder]:
             fsync(path)
 
 
@@ -83,21 +92,81 @@ def _write_savedmodel(model, path, limits):
     for name in [SERVING_DEFAULT] + [n for n in functions if n != SERVING_DEFAULT]:
         fn, input_signature = functions[name]
         archive.add_endpoint(name, fn, input_signature)
+    # The same tf.Variable objects the endpoints capture (a Keras variable's
+    # `.value`), so the checkpoint stores each once.
+    archive.add_variable_collection(KERAS_WEIGHTS, [weight.value for weight in model.weights])
     archive.write_out(path, verbose=False)
 
 
-def _write_keras_model(model, path):
-    """Saves `model` as a `.keras` file without optimizer state (a compiled model's
-    optimizer is left out: the export is for inference and fine-tuning from its weights)."""
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None:
-        model.save(path)
-        return
-    model.optimizer = None
-    try:
-        model.save(path)
-    finally:
-        model.optimizer = optimizer
+def keras_config(model, checkpoint, max_inline_values=1024):
+    """The `keras_model.json` of `model` (see `zoo.presets.model_from_keras_config`).
+
+    Each weight points at the tensor of `checkpoint` that holds its exact value
+    (a SavedModel's variables are saved under names of the archive's own, e.g.
+    `_all_variables/3/...`, not the weights' paths); where several tensors hold
+    the same array any of them is that weight's value. A weight in no tensor is
+    written out in the file when it has at most `max_inline_values` values (the
+    scalars no signature reads, in an older export's SavedModel).
+
+    Raises:
+        ExportError: a larger weight that `checkpoint` lacks.
+    """
+    reader = tf.train.load_checkpoint(checkpoint)
+    shapes = reader.get_variable_to_shape_map()
+    dtypes = reader.get_variable_to_dtype_map()
+    tensors = {}   # read once each, when a weight of that shape and dtype asks
+    taken = set()
+    entries = []
+    for weight in model.weights:
+        value = keras.ops.convert_to_numpy(weight)
+        entry = {"path": weight.path, "shape": list(value.shape), "dtype": value.dtype.name}
+        # Keys not yet taken first, in numeric order (`keras_weights/2` before `/10`), so
+        # that equal arrays (untrained zero biases) still map one to one.
+        candidates = sorted((k for k in shapes if tuple(shapes[k]) == value.shape
+                             and dtypes[k].as_numpy_dtype == value.dtype),
+                            key=lambda k: (k in taken, len(k), k))
+        for key in candidates:
+            if key not in tensors:
+                tensors[key] = reader.get_tensor(key)
+            if np.array_equal(tensors[key], value):
+                entry["checkpoint_key"] = key
+                taken.add(key)
+                break
+        else:
+            if value.size > max_inline_values:
+                raise ExportError(f"The weight {weight.path} {value.shape} is not in "
+                                  f"{checkpoint}; its {value.size:,} values are too many to "
+                                  "write into the model's Keras config.")
+            entry["value"] = value.tolist()
+        entries.append(entry)
+    config = json.loads(model.to_json())
+    # No optimizer: the export is for inference and fine-tuning from its weights.
+    config.pop("compile_config", None)
+    return {"format": presets.KERAS_CONFIG_FORMAT,
+            "keras_version": keras.__version__, "model": config, "weights": entries}
+
+
+def write_keras_config(model, export_dir):
+    """Writes `<export_dir>/assets.extra/keras_model.json` of `model`, whose weights are
+    the export's variables, after checking that it rebuilds `model` exactly; returns it.
+
+    Raises:
+        ExportError: the config rebuilds other weights or other values.
+    """
+    payload = keras_config(model, os.path.join(export_dir, presets.CHECKPOINT))
+    rebuilt = presets.model_from_keras_config(payload, os.path.join(export_dir,
+                                                                    presets.CHECKPOINT))
+    if type(rebuilt) is not type(model):
+        raise ExportError(f"The Keras config rebuilds a {type(rebuilt).__name__}, not a "
+                          f"{type(model).__name__}.")
+    for mine, theirs in zip(model.weights, rebuilt.weights):
+        if not np.array_equal(keras.ops.convert_to_numpy(mine),
+                              keras.ops.convert_to_numpy(theirs)):
+            raise ExportError(f"The Keras config rebuilds {mine.path} with other values.")
+    path = os.path.join(export_dir, KERAS_CONFIG)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_json_atomically(path, payload)
+    return path
 
 
 def _export_metadata(model, name, version, limits, metadata):
@@ -114,7 +183,7 @@ def _export_metadata(model, name, version, limits, metadata):
                   "latent_shape": list(model.latent_shape),
                   "prior": type(model.prior).__name__,
                   "likelihood": type(model.likelihood).__name__},
-        "keras_model": KERAS_MODEL,
+        "keras_model": KERAS_CONFIG,
         **(metadata or {}),
     }
 
@@ -152,8 +221,7 @@ def export_model(model, export_base, name, version=None, metadata=None,
     staging = tempfile.mkdtemp(prefix=f".{version}.partial-", dir=model_dir)
     try:
         _write_savedmodel(model, staging, limits)
-        os.makedirs(os.path.join(staging, "assets.extra"), exist_ok=True)
-        _write_keras_model(model, os.path.join(staging, KERAS_MODEL))
+        write_keras_config(model, staging)
         payload = _export_metadata(model, name, version, limits, metadata)
         with open(os.path.join(staging, METADATA), "w") as f:
             json.dump(payload, f, indent=2, sort_keys=True)

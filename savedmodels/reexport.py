@@ -4,10 +4,10 @@
 
 For an export that an older zoo traced less compactly (before MADE layers kept
 their masks as degree vectors, every endpoint of an IAF export held each
-`[in, units]` mask as a float constant: 22 MB of graph for 8 steps). The model
-is loaded from the export's `assets.extra/model.keras` with today's code, its
-serving functions are run beside the export's signatures on the same requests
-(every signature, the export's seeds and limits), and only when every output
+`[in, units]` mask as a float constant: 22 MB of graph for 8 steps). The
+export's Keras model is loaded (`zoo.presets.load_keras_model`) with today's
+code, its serving functions are run beside the export's signatures on the same
+requests (every signature, the export's seeds and limits), and only when every output
 agrees is version N+1 written, with the export's own metadata (experiment,
 metrics, training) and a `reexported_from` record. The old version stays where
 it is (an export never replaces a version); remove it once the new one serves.
@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from savedmodels.export import KERAS_MODEL, ExportError, export_model, read_metadata
+from savedmodels.export import KERAS_CONFIG, ExportError, export_model, read_metadata
 from zoo.errors import exits_on_user_error
 
 __all__ = ["reexport"]
@@ -84,27 +84,26 @@ def reexport(export_dir, version=None):
         ExportError: the Keras model does not answer as the export does.
         FileExistsError: `version` exists already.
     """
-    import keras
     import tensorflow as tf
 
-    import zoo.models  # noqa: F401  (registers the zoo's Keras classes for load_model)
+    import zoo.models  # noqa: F401  (registers the zoo's Keras classes for loading)
     from savedmodels.signatures import ServingLimits
+    from zoo import presets
 
     export_dir = os.path.normpath(export_dir)
-    keras_path = os.path.join(export_dir, KERAS_MODEL)
-    if not os.path.exists(keras_path):
-        raise ExportError(f"{export_dir} ships no {KERAS_MODEL} to re-export from (exports "
+    if not presets.keras_model_file(export_dir):
+        raise ExportError(f"{export_dir} ships no {KERAS_CONFIG} to re-export from (exports "
                           "made before the Keras model shipped: savedmodels.backfill_keras).")
     metadata = read_metadata(export_dir)
     limits = ServingLimits(**metadata["limits"])
-    model = keras.models.load_model(keras_path, compile=False)
+    model = presets.load_keras_model(export_dir)
     check_same_answers(model, tf.saved_model.load(export_dir), limits)
     caller = {key: value for key, value in metadata.items() if key not in _EXPORT_RECORD}
     caller["reexported_from"] = {
         "version": metadata["version"], "exported_at": metadata["exported_at"],
         "tensorflow_version": metadata["tensorflow_version"],
         "keras_version": metadata["keras_version"],
-        "note": "re-traced from the same model.keras by savedmodels.reexport; every signature "
+        "note": "re-traced from the same Keras model by savedmodels.reexport; every signature "
                 "checked to answer as the old version"}
     model_dir = os.path.dirname(export_dir)
     return export_model(model, os.path.dirname(model_dir), os.path.basename(model_dir),

@@ -2,7 +2,7 @@
 
     python -m trainers.analyze --workdir=DIR             [--data_dir=DIR] [--output_dir=DIR]
     python -m trainers.analyze --pretrained=NAME         (a shipped model: VAE.from_preset)
-    python -m trainers.analyze --export_dir=EXPORT/1     (an export with its model.keras)
+    python -m trainers.analyze --export_dir=EXPORT/1     (an export with its Keras model)
 
 On `--num_examples` random test images (default: all) it writes
 `<output_dir>/analysis.json`:
@@ -50,7 +50,6 @@ def load_source(workdir=None, pretrained=None, export_dir=None):
         "workdir" (the training workdir when it exists on this machine, else None),
         "description".
     """
-    import keras
 
     from trainers import ncp_training, training
 
@@ -72,21 +71,20 @@ def load_source(workdir=None, pretrained=None, export_dir=None):
                 "dataset": config.data.name, "pixels": config.data.pixels,
                 "data_dir": data_dir, "workdir": workdir,
                 "description": config.description}
+    from savedmodels.export import KERAS_CONFIG, read_metadata
+    from zoo import presets
+
     if pretrained:
-        from zoo import presets
+        export_dir = presets.preset_dir(pretrained)
 
-        export_dir = os.path.dirname(os.path.dirname(presets.keras_model_path(pretrained)))
-    from savedmodels.export import KERAS_MODEL, read_metadata
-
-    keras_path = os.path.join(export_dir, KERAS_MODEL)
-    if not os.path.isfile(keras_path):
-        raise AnalysisError(f"{export_dir} ships no Keras model ({KERAS_MODEL}).")
+    if not presets.keras_model_file(export_dir):
+        raise AnalysisError(f"{export_dir} ships no Keras model ({KERAS_CONFIG}).")
     import zoo.models  # noqa: F401  (registers the zoo's classes for loading)
 
     metadata = read_metadata(export_dir)
     source = metadata.get("source") or {}
     recorded_workdir = source.get("workdir")
-    return {"model": keras.models.load_model(keras_path, compile=False),
+    return {"model": presets.load_keras_model(export_dir),
             "name": metadata["name"], "dataset": metadata["dataset"],
             "pixels": metadata.get("pixels"), "data_dir": source.get("data_dir"),
             "workdir": recorded_workdir if recorded_workdir and os.path.isdir(
@@ -219,7 +217,7 @@ def _define_flags():
 
     flags.DEFINE_string("workdir", None, "A training workdir (trainers.train) or NCP folder.")
     flags.DEFINE_string("pretrained", None, "A shipped pretrained model's name.")
-    flags.DEFINE_string("export_dir", None, "An export version folder with its model.keras.")
+    flags.DEFINE_string("export_dir", None, "An export version folder with its Keras model.")
     flags.DEFINE_string("data_dir", None, "Folder of the dataset files (default: the recorded).")
     flags.DEFINE_string("output_dir", None, "Where analysis.json and the PNGs go.")
     flags.DEFINE_integer("num_examples", None, "Test images analyzed (default: all).")

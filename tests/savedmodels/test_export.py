@@ -1,6 +1,7 @@
 """Exports of every prior: loaded-versus-in-memory parity, loading without project code,
 the TF Serving layout, atomic writes and the metadata."""
 
+import copy
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from tensorflow.core.protobuf import saved_model_pb2
 
 from savedmodels import export
 from tests.tiny_models import IMAGE_SHAPE, LATENT_DIM, TINY_PRIORS, tiny_vae
+from zoo import presets
 from zoo.models import build_gated_mlp_hvae
 
 EXPORTED = sorted(TINY_PRIORS) + ["hvae_vamp"]
@@ -159,8 +161,9 @@ def test_tf_serving_layout_and_metadata(exports):
     model, _, path = exports["vamp"]
     assert os.path.basename(path) == "1"
     assert sorted(os.listdir(os.path.dirname(path))) == ["1"]   # no staging left behind
-    for required in ("saved_model.pb", "variables", export.METADATA, export.KERAS_MODEL):
+    for required in ("saved_model.pb", "variables", export.METADATA, export.KERAS_CONFIG):
         assert os.path.exists(os.path.join(path, required))
+    assert not os.path.exists(os.path.join(path, export.KERAS_MODEL))
     metadata = export.read_metadata(path)
     assert metadata["serving_default"] == "encode"
     assert metadata["model"]["event_shape"] == list(IMAGE_SHAPE)
@@ -179,26 +182,35 @@ def test_tf_serving_layout_and_metadata(exports):
     assert [list(g.meta_info_def.tags) for g in saved_model.meta_graphs] == [["serve"]]
 
 
-@pytest.mark.parametrize("name", ["vamp", "hvae_vamp"])
-def test_the_keras_model_ships_beside_the_savedmodel(name, exports):
-    import keras
+def _checkpoint_tensors(export_dir):
+    """{key: shape} of an export's variables, the object graph left out."""
+    shapes = tf.train.load_checkpoint(os.path.join(export_dir, presets.CHECKPOINT)) \
+        .get_variable_to_shape_map()
+    return {k: v for k, v in shapes.items() if k != "_CHECKPOINTABLE_OBJECT_GRAPH"}
 
+
+@pytest.mark.parametrize("name", ["vamp", "hvae_vamp"])
+def test_the_keras_model_ships_beside_the_savedmodel_with_its_weights_stored_once(name, exports):
     model, loaded, path = exports[name]
-    keras_path = os.path.join(path, export.KERAS_MODEL)
-    assert export.read_metadata(path)["keras_model"] == export.KERAS_MODEL
-    again = keras.models.load_model(keras_path, compile=False)
+    assert export.read_metadata(path)["keras_model"] == export.KERAS_CONFIG
+    again = presets.load_keras_model(path)
     assert type(again) is type(model)
     for mine, theirs in zip(again.weights, model.weights):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
     x = binary_images(3, seed=4)
     np.testing.assert_allclose(again.encode(x)["loc"], loaded.signatures["encode"](x=x)["loc"],
                                rtol=1e-5, atol=1e-6)
+    # Every weight is one tensor of the SavedModel's variables, each weight its own, and
+    # the checkpoint holds nothing else (the endpoints' variables are those same tensors).
+    with open(os.path.join(path, export.KERAS_CONFIG)) as f:
+        entries = json.load(f)["weights"]
+    keys = [entry["checkpoint_key"] for entry in entries]
+    assert sorted(keys) == sorted(_checkpoint_tensors(path))
+    assert len(set(keys)) == len(model.weights)
+    assert os.path.getsize(os.path.join(path, export.KERAS_CONFIG)) < 64_000
 
 
 def test_a_compiled_model_ships_without_its_optimizer_state(tmp_path):
-    import zipfile
-
-    import h5py
     import keras
 
     model = initialized_tiny_vae("standard")
@@ -207,10 +219,108 @@ def test_a_compiled_model_ships_without_its_optimizer_state(tmp_path):
     optimizer = model.optimizer
     path = export.export_model(model, str(tmp_path), "m")
     assert model.optimizer is optimizer   # the model keeps it
-    with zipfile.ZipFile(os.path.join(path, export.KERAS_MODEL)) as archive:
-        archive.extract("model.weights.h5", str(tmp_path))
-    with h5py.File(str(tmp_path / "model.weights.h5")) as weights:
-        assert "optimizer" not in weights and "layers" in weights
+    with open(os.path.join(path, export.KERAS_CONFIG)) as f:
+        assert "compile_config" not in json.load(f)["model"]
+    assert len(_checkpoint_tensors(path)) == len(model.weights)   # no Adam moments
+    again = presets.load_keras_model(path)
+    assert getattr(again, "optimizer", None) is None
+    np.testing.assert_array_equal(again.decoder.weights[0].numpy(),
+                                  model.decoder.weights[0].numpy())   # the trained values
+
+
+def test_a_weight_in_no_checkpoint_tensor_is_written_into_the_config_when_small(tmp_path):
+    """An older export's SavedModel lacks the weights no signature reads (the model's
+    `beta`): its scalar goes into the file; a large one is an error, not a lost weight."""
+    model = initialized_tiny_vae("standard")
+    rng = np.random.RandomState(0)
+    for weight in model.weights:   # no two equal (a fresh gated layer's kernels are)
+        weight.assign(np.asarray(rng.randn(*weight.shape), np.float32))
+    beta = [i for i, w in enumerate(model.weights) if w.path.endswith("beta")]
+    assert len(beta) == 1 and model.weights[beta[0]].shape == ()
+    model.weights[beta[0]].assign(0.25)
+    prefix = str(tmp_path / "ckpt")
+    tf.train.Checkpoint(kept=[w.value for i, w in enumerate(model.weights) if i != beta[0]]) \
+        .write(prefix)
+    payload = export.keras_config(model, prefix)
+    inline = [entry for entry in payload["weights"] if "value" in entry]
+    assert len(inline) == 1 and inline[0]["path"] == model.weights[beta[0]].path
+    assert inline[0]["value"] == 0.25
+    again = presets.model_from_keras_config(payload, prefix)
+    for mine, theirs in zip(again.weights, model.weights):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+    kernel = model.decoder.weights[0]
+    tf.train.Checkpoint(kept=[w.value for w in model.weights if w is not kernel]).write(prefix)
+    with pytest.raises(export.ExportError, match=f"{kernel.path}.*too many to write"):
+        export.keras_config(model, prefix, max_inline_values=kernel.shape[0])
+
+
+def test_a_keras_config_that_does_not_match_what_it_builds_is_a_clear_error(exports):
+    model, _, path = exports["vamp"]
+    with open(os.path.join(path, export.KERAS_CONFIG)) as f:
+        payload = json.load(f)
+    checkpoint = os.path.join(path, presets.CHECKPOINT)
+    bad = copy.deepcopy(payload)
+    bad["format"] = 2
+    with pytest.raises(presets.KerasConfigError, match="format 2; this zoo reads format 1"):
+        presets.model_from_keras_config(bad, checkpoint)
+    bad = copy.deepcopy(payload)
+    del bad["weights"][3]
+    with pytest.raises(presets.KerasConfigError,
+                       match=f"builds {len(model.weights)} weights and lists "
+                             f"{len(model.weights) - 1}\\."):
+        presets.model_from_keras_config(bad, checkpoint)
+    bad = copy.deepcopy(payload)
+    bad["weights"][2], bad["weights"][3] = bad["weights"][3], bad["weights"][2]
+    with pytest.raises(presets.KerasConfigError,
+                       match=f"Weight 2 .* is \\S*{model.weights[2].path.split('/', 1)[1]}; "
+                             f"the config lists {model.weights[3].path}"):
+        presets.model_from_keras_config(bad, checkpoint)
+    bad = copy.deepcopy(payload)
+    bad["weights"][1]["checkpoint_key"] = "nope"
+    with pytest.raises(presets.KerasConfigError, match="has no tensor 'nope'"):
+        presets.model_from_keras_config(bad, checkpoint)
+    bad = copy.deepcopy(payload)
+    bad["weights"][1]["checkpoint_key"] = payload["weights"][2]["checkpoint_key"]
+    with pytest.raises(presets.KerasConfigError,
+                       match=f"{model.weights[1].path.split('/', 1)[1]} is \\(16, 8\\) "
+                             "float32; its stored value is \\(8,\\) float32"):
+        presets.model_from_keras_config(bad, checkpoint)
+    with pytest.raises(presets.NoKerasModelError, match="ships no Keras model"):
+        presets.load_keras_model(os.path.dirname(path))
+
+
+def test_an_older_export_with_a_whole_keras_file_loads_and_is_rewritten_to_store_it_once(
+        tmp_path):
+    """Exports before 2026-12-07 ship `model.keras` (the weights a second time):
+    load_keras_model still loads it, and savedmodels.store_weights_once replaces it."""
+    from savedmodels.store_weights_once import store_weights_once
+
+    model = initialized_tiny_vae("vamp")
+    path = export.export_model(model, str(tmp_path), "old")
+    os.remove(os.path.join(path, export.KERAS_CONFIG))
+    keras_path = os.path.join(path, export.KERAS_MODEL)
+    model.save(keras_path)
+    with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+        graph = f.read()
+
+    def assert_is_the_model(loaded):
+        assert type(loaded) is type(model)
+        for mine, theirs in zip(loaded.weights, model.weights):
+            np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+    assert_is_the_model(presets.load_keras_model(path))
+    keras_bytes = os.path.getsize(keras_path)
+    saved = store_weights_once(path)
+    assert saved == keras_bytes - os.path.getsize(os.path.join(path, export.KERAS_CONFIG)) > 0
+    assert not os.path.exists(keras_path)
+    assert_is_the_model(presets.load_keras_model(path))
+    metadata = export.read_metadata(path)
+    assert metadata["keras_model"] == export.KERAS_CONFIG
+    assert "store_weights_once" in metadata["keras_model_stored_once"]["note"]
+    assert store_weights_once(path) == 0   # done already
+    with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+        assert f.read() == graph   # the SavedModel is untouched: TF Serving sees no change
 
 
 def test_an_old_export_gets_its_keras_model_back_from_its_variables(tmp_path):
@@ -230,13 +340,12 @@ def test_an_old_export_gets_its_keras_model_back_from_its_variables(tmp_path):
         weight.assign(weight + np.random.RandomState(1).normal(0, 0.01, weight.shape))
     path = export.export_model(model, str(tmp_path), "old",
                                metadata={"experiment": dataclasses.asdict(config)})
-    os.remove(os.path.join(path, export.KERAS_MODEL))
+    os.remove(os.path.join(path, export.KERAS_CONFIG))
     backfill_keras_model(path)
-    import keras
-    again = keras.models.load_model(os.path.join(path, export.KERAS_MODEL), compile=False)
+    again = presets.load_keras_model(path)
     for mine, theirs in zip(again.trainable_weights, model.trainable_weights):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
-    assert export.read_metadata(path)["keras_model"] == export.KERAS_MODEL
+    assert export.read_metadata(path)["keras_model"] == export.KERAS_CONFIG
     with pytest.raises(FileExistsError, match="ships its Keras model already"):
         backfill_keras_model(path)
 

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 import savedmodels
 from savedmodels import export
+from zoo import presets
 from zoo.models import build_gated_mlp_vae
 
 
@@ -94,20 +95,21 @@ def test_every_shipped_export_loads_and_answers(name, version):
     sample = pretrained.signatures["sample"](num_samples=tf.constant(2),
                                              seed=tf.constant(0, tf.int64))
     assert set(np.unique(sample["x"])) <= {0.0, 1.0}
-    keras_path = os.path.join(pretrained.path, export.KERAS_MODEL)
-    if "keras_model" in metadata:   # exports since the reproduction queue ship the Keras model
-        import keras
-        model = keras.models.load_model(keras_path, compile=False)
-        mine = model.encode(x)
-        for key in ("loc", "scale"):   # the same trained model as the SavedModel
-            np.testing.assert_allclose(mine[key], encoded[key], rtol=1e-4, atol=1e-5)
-        np.testing.assert_array_equal(model.sample(2, seed=tf.constant([0, 0], tf.int64))["x"],
-                                      sample["x"])
-        # The weights and a config, nothing else: an optimizer's state would add 2x the weights
-        # (Adam) and baked-in constants (the MADE masks once were) megabytes more.
-        weight_bytes = sum(w.numpy().nbytes for w in model.weights)
-        extra_kb = (os.path.getsize(keras_path) - weight_bytes) / 2**10
-        assert extra_kb < 1024, f"{keras_path} holds {extra_kb:.0f} KB besides its weights"
+    # Every shipped export ships its Keras model, with its weights stored once: the
+    # SavedModel's variables (python -m savedmodels.store_weights_once rewrites an older one).
+    assert metadata["keras_model"] == export.KERAS_CONFIG
+    assert not os.path.exists(os.path.join(pretrained.path, export.KERAS_MODEL))
+    model = presets.load_keras_model(pretrained.path)
+    mine = model.encode(x)
+    for key in ("loc", "scale"):   # the same trained model as the SavedModel
+        np.testing.assert_allclose(mine[key], encoded[key], rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(model.sample(2, seed=tf.constant([0, 0], tf.int64))["x"],
+                                  sample["x"])
+    # A config and where each weight is, nothing else: the weights, an optimizer's state
+    # (2x the weights with Adam) or baked-in constants (the MADE masks once were) would
+    # take megabytes.
+    config_kb = os.path.getsize(os.path.join(pretrained.path, export.KERAS_CONFIG)) / 2**10
+    assert config_kb < 256, f"{pretrained.path}'s Keras config is {config_kb:.0f} KB"
 
 
 if __name__ == "__main__":  # Bazel py_test entry point.

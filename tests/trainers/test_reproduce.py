@@ -77,7 +77,7 @@ def _exports(export_base):
                 continue   # a staging folder: hidden from TF Serving and the registry
             path = os.path.join(export_base, name, version)
             for part in ("saved_model.pb", "variables", "assets.extra/zoo_export.json",
-                         "assets.extra/model.keras"):
+                         "assets.extra/keras_model.json"):
                 assert os.path.exists(os.path.join(path, part)), f"{path} lacks {part}"
             found.setdefault(name, []).append(int(version))
     return found

@@ -28,7 +28,7 @@ def registry(tmp_path_factory):
     export.export_model(hvae, directory, "tiny_hvae")
     # An export made before exports shipped their Keras model.
     os.remove(os.path.join(export.export_model(tiny_vae("standard"), directory, "savedmodel_only"),
-                           export.KERAS_MODEL))
+                           export.KERAS_CONFIG))
     return directory
 
 

@@ -10,8 +10,9 @@ Each export of the registry (`savedmodels/pretrained/<name>/<version>/`, see
 `assets.extra/keras_model.json`: the model's Keras config and, for each of its
 weights in `model.weights` order, where its value is. The values are the
 SavedModel's own variables (`variables/variables`, the checkpoint TF Serving
-reads), so a model's weights are stored once; the few that no signature reads
-(e.g. the model's KL weight `beta`, a scalar) are stored in the file itself.
+reads), so a model's weights are stored once. (An older export rewritten by
+`savedmodels.store_weights_once` lacks the weights no signature reads, such as
+the model's KL weight `beta`, in its checkpoint; those scalars are in the file.)
 `load_keras_model(export_dir)` rebuilds the model from the config and sets its
 weights; exports made before 2026-12-07 ship a whole `.keras` file instead
 (`assets.extra/model.keras`, the weights a second time), which it loads as it is.

@@ -3,7 +3,7 @@
 import keras
 import tensorflow as tf
 
-from zoo.building import ensure_built, he_normal
+from zoo.building import ensure_built, he_normal, own_initializer
 from zoo.float32 import Float32Layer
 
 __all__ = ["GatedDense"]
@@ -25,9 +25,12 @@ class GatedDense(Float32Layer):
         super().__init__(**kwargs)
         self.units = int(units)
         self.kernel_initializer = keras.initializers.get(kernel_initializer or he_normal())
-        self.h = keras.layers.Dense(self.units, kernel_initializer=self.kernel_initializer,
+        # Each kernel its own draw, as in the paper's code (two nn.Linear).
+        self.h = keras.layers.Dense(self.units,
+                                    kernel_initializer=own_initializer(self.kernel_initializer),
                                     name="h", dtype=self.dtype_policy)
-        self.g = keras.layers.Dense(self.units, kernel_initializer=self.kernel_initializer,
+        self.g = keras.layers.Dense(self.units,
+                                    kernel_initializer=own_initializer(self.kernel_initializer),
                                     name="g", dtype=self.dtype_policy)
 
     def build(self, input_shape):

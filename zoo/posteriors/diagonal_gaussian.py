@@ -7,7 +7,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from zoo import random as zoo_random
-from zoo.building import ensure_built, he_normal
+from zoo.building import ensure_built, he_normal, own_initializer
 from zoo.float32 import Float32Layer
 
 tfd = tfp.distributions
@@ -27,7 +27,7 @@ class DiagonalGaussianPosterior(Float32Layer):
     Args:
         latent_dim: number of latent units D.
         log_var_range: (min, max) of the log-variance, or None for no clip.
-        kernel_initializer: for both heads (He-normal as in the paper's code).
+        kernel_initializer: for both heads, each its own draw (He-normal as in the paper's code).
         seed: seed of the layer's `SeedGenerator` (fresh noise at every call).
 
     Shapes: features `[..., batch, F]` -> loc, scale `[..., batch, D]`.
@@ -45,11 +45,12 @@ class DiagonalGaussianPosterior(Float32Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer or he_normal())
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        # Each head its own draw, as in the paper's code.
         self.loc_head = keras.layers.Dense(
-            self.latent_dim, kernel_initializer=self.kernel_initializer,
+            self.latent_dim, kernel_initializer=own_initializer(self.kernel_initializer),
             name="loc", dtype=self.dtype_policy)
         self.log_var_head = keras.layers.Dense(
-            self.latent_dim, kernel_initializer=self.kernel_initializer,
+            self.latent_dim, kernel_initializer=own_initializer(self.kernel_initializer),
             name="log_var", dtype=self.dtype_policy)
 
     def build(self, features_shape):

@@ -21,7 +21,7 @@ import tempfile
 from absl import app, flags
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("pretrained", "vae_vamp_static_mnist", "A shipped model with a Keras file.")
+flags.DEFINE_string("pretrained", "vae_vamp_static_mnist", "A shipped model.")
 flags.DEFINE_list("requests", ["100x1000", "2000x1000", "10000x1000"],
                   "Requests, IMAGESxSAMPLES.")
 flags.DEFINE_integer("baseline_max_images", 2000, "Largest request sent to the unsliced export.")

@@ -1,11 +1,14 @@
 """The project installs as a package (pyproject.toml): the three packages and the shipped
-registry land in site-packages, and the library works from another folder."""
+registry land in site-packages, and the library works from another folder (a preset loads
+there as here)."""
 
 import json
 import os
 import shutil
 import subprocess
 import sys
+
+import numpy as np
 
 from zoo import presets
 
@@ -42,10 +45,15 @@ def test_installed_package_imports_and_finds_the_registry_outside_the_repository
                     "--no-build-isolation", f"--target={target}", str(source)], check=True,
                    capture_output=True, timeout=300)
     elsewhere.mkdir()
+    # A preset too: its Keras config and the SavedModel's variables it reads ship as package data.
     code = ("import json, os, zoo, savedmodels, trainers\n"
             "from zoo import presets\n"
+            "from zoo.models import VAE\n"
+            "vae = VAE.from_preset('led_mlp_vae_standard_static_mnist')\n"
             "print(json.dumps({'zoo': zoo.__file__, 'registry': presets.registry_dir(),\n"
-            "    'names': [m['name'] for m in savedmodels.list()]}))\n")
+            "    'names': [m['name'] for m in savedmodels.list()],\n"
+            "    'preset': [type(vae).__name__, float(sum(abs(w.numpy()).sum()\n"
+            "                                             for w in vae.weights))]}))\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", presets.REGISTRY_ENV)}
     result = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True,
                             text=True, timeout=300, env=dict(env, PYTHONPATH=str(target),
@@ -57,6 +65,11 @@ def test_installed_package_imports_and_finds_the_registry_outside_the_repository
     shipped = sorted(n for n in os.listdir(os.path.join(ROOT, "savedmodels", "pretrained"))
                      if not n.startswith("."))
     assert found["names"] == shipped and shipped
+    import zoo.models  # noqa: F401  (registers the zoo's classes for loading)
+    here = presets.load_keras_model(presets.preset_dir("led_mlp_vae_standard_static_mnist"))
+    assert found["preset"][0] == "VAE"
+    np.testing.assert_allclose(found["preset"][1], sum(np.abs(w.numpy()).sum()
+                                                       for w in here.weights), rtol=1e-6)
 
 
 if __name__ == "__main__":  # Bazel py_test entry point.

@@ -15,7 +15,6 @@ itself is not touched, so TF Serving sees no change. An export that ships
 """
 
 import datetime
-import glob
 import os
 import sys
 
@@ -68,8 +67,10 @@ def store_weights_once(export_dir):
 
 
 def _export_dirs(registry):
-    return sorted(os.path.dirname(os.path.dirname(path)) for path in
-                  glob.glob(os.path.join(registry, "*", "*", METADATA)))
+    from savedmodels.pretrained import model_names, model_versions
+
+    return [os.path.join(registry, name, str(version)) for name in model_names(registry)
+            for version in model_versions(os.path.join(registry, name))]
 
 
 @exits_on_user_error("savedmodels.store_weights_once")

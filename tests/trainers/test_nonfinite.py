@@ -17,25 +17,36 @@ def _batches(*batches):
     return tf.data.Dataset.from_tensor_slices(np.stack(batches)).prefetch(1)
 
 
-def _compiled(jit_compile, seed=1):
+def _compiled(jit_compile, seed=1, steps_per_execution=1, optimizer=None):
     keras.utils.set_random_seed(0)
     model = tiny_vae("standard", seed=seed)
-    model.compile(keras.optimizers.Adam(1e-2), jit_compile=jit_compile)
+    model.compile(optimizer or keras.optimizers.Adam(1e-2), jit_compile=jit_compile,
+                  steps_per_execution=steps_per_execution)
     return model
 
 
-@pytest.mark.parametrize("jit_compile", [False, True])
-def test_a_nonfinite_batch_is_skipped_and_counted(jit_compile):
+# Two steps per execution with XLA: both steps in one XLA while-loop
+# (zoo.models.whole_executions).
+@pytest.mark.parametrize("jit_compile,steps_per_execution,optimizer", [
+    (False, 1, "adam"), (True, 1, "adam"), (True, 2, "adam"), (True, 2, "adam_norm_grad"),
+    (True, 2, "adamax_ema"), (False, 1, "adamax_ema")])
+def test_a_nonfinite_batch_is_skipped_and_counted(jit_compile, steps_per_execution, optimizer):
     rng = np.random.RandomState(0)
     good = (rng.rand(8, *IMAGE_SHAPE) > 0.5).astype(np.float32)
     poisoned = good.copy()
     poisoned[3, 0, 0, 0] = np.nan
-    with_nan, without = _compiled(jit_compile), _compiled(jit_compile)
+    name, ema = (optimizer, None) if optimizer != "adamax_ema" else ("adamax", 0.9)
+    with_nan, without = (
+        _compiled(jit_compile, steps_per_execution=steps_per_execution,
+                  optimizer=optimizers.build_optimizer(name, 1e-2, ema_momentum=ema))
+        for _ in range(2))
     history = with_nan.fit(_batches(good, poisoned), epochs=1, verbose=0).history
     reference = without.fit(_batches(good), epochs=1, verbose=0).history
-    # The poisoned step changed no weight and no optimizer state.
-    for a, b in zip(with_nan.weights, without.weights):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # The poisoned step changed no weight and no optimizer state (moments,
+    # step count, EMA averages).
+    for a, b in zip(with_nan.weights + with_nan.optimizer.variables,
+                    without.weights + without.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
     assert int(with_nan.optimizer.iterations.numpy()) == 1
     assert int(with_nan.nonfinite_steps.numpy()) == 1
     assert int(with_nan.consecutive_nonfinite_steps.numpy()) == 1

@@ -12,13 +12,14 @@ from zoo.models.elbo_terms import ElboTerms
 from zoo.models.finite_steps import apply_gradients_if_finite
 from zoo.models.keras_workarounds import reducible_step_logs
 from zoo.models.noise_contrastive_wiring import NoiseContrastiveWiring
+from zoo.models.whole_executions import WholeExecutions
 from zoo.numerics import accumulate_logsumexp
 
 __all__ = ["VAE"]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class VAE(NoiseContrastiveWiring, keras.Model):
+class VAE(NoiseContrastiveWiring, WholeExecutions, keras.Model):
     """Variational autoencoder composed of five parts.
 
         x --encoder--> h --posterior--> q(z | x)
@@ -48,7 +49,10 @@ class VAE(NoiseContrastiveWiring, keras.Model):
 
     `compile(optimizer)` + `fit(dataset of x)` trains it: the loss is the mean
     over the batch of -(log p(x|z) - beta * KL), divided by the number of
-    replicas in sync under a `tf.distribute` strategy.
+    replicas in sync under a `tf.distribute` strategy. With `jit_compile=True`
+    and `steps_per_execution` > 1, each execution of `fit` and `evaluate` runs
+    as one XLA computation (`zoo.models.whole_executions`; set
+    `whole_executions = False` for Keras's own loop).
 
     Non-finite steps: a step whose loss or gradient holds a NaN or an infinity
     on any replica is skipped (no update of the weights or of the optimizer's

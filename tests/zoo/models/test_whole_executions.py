@@ -1,0 +1,120 @@
+"""Whole executions: each of Keras's executions of N steps as one XLA call trains, validates
+and stops at the end of data exactly as Keras's own loop does."""
+
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.tiny_models import IMAGE_SHAPE, tiny_vae
+from trainers.optimizers import build_optimizer
+from zoo.models import whole_executions
+
+BATCH = 8
+
+
+def _images(num_batches, seed=0):
+    rng = np.random.RandomState(seed)
+    return (rng.rand(num_batches * BATCH, *IMAGE_SHAPE) > 0.5).astype(np.float32)
+
+
+def _batches(images, drop_remainder=True):
+    return tf.data.Dataset.from_tensor_slices(images).batch(BATCH, drop_remainder=drop_remainder)
+
+
+def _trained(whole, prior, data, steps_per_execution=4, optimizer="adam_norm_grad",
+             ema_momentum=None, jit_compile=True, **fit_kwargs):
+    keras.utils.set_random_seed(0)
+    model = tiny_vae(prior)
+    model.whole_executions = whole
+    model.compile(build_optimizer(optimizer, 1e-2, ema_momentum=ema_momentum),
+                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+    history = model.fit(data, verbose=0, **fit_kwargs).history
+    return model, history
+
+
+def _assert_same_state(a, b):
+    for x, y in zip(a.weights + a.optimizer.variables, b.weights + b.optimizer.variables):
+        np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=x.path)
+
+
+@pytest.fixture
+def decisions(monkeypatch):
+    """Whether each execution ran as one XLA call (True) or went to Keras's loop."""
+    taken = []
+    plain = whole_executions._plain_dense_iterator
+
+    def spy(iterator):
+        taken.append(plain(iterator))
+        return taken[-1]
+
+    monkeypatch.setattr(whole_executions, "_plain_dense_iterator", spy)
+    return taken
+
+
+@pytest.mark.parametrize("prior,optimizer,ema", [("vamp", "adam_norm_grad", None),
+                                                 ("standard", "adamax", 0.9)])
+def test_training_and_validation_equal_kerass_loop_bit_for_bit(decisions, prior, optimizer,
+                                                                ema):
+    # 10 steps an epoch at 4 per execution: executions of 4, 4 and 2 steps.
+    data = _batches(_images(10))
+    kwargs = dict(optimizer=optimizer, ema_momentum=ema, epochs=2, validation_data=data)
+    keras_loop, keras_history = _trained(False, prior, data, **kwargs)
+    assert decisions == []
+    whole, history = _trained(True, prior, data, **kwargs)
+    # Per epoch: 3 training and 3 validation executions.
+    assert decisions == [True] * 12
+    assert history == keras_history
+    assert int(whole.optimizer.iterations.numpy()) == 20
+    _assert_same_state(whole, keras_loop)
+
+
+def test_an_execution_cut_short_by_steps_per_epoch_takes_the_same_batches(decisions):
+    # 6 steps an epoch of an endless stream, 4 per execution: Keras runs 4 + 4
+    # steps (the second execution is not cut at the epoch's end) and fetches no
+    # batch beyond those it trains on; so must a whole execution.
+    data = _batches(_images(16)).repeat()
+    kwargs = dict(epochs=2, steps_per_epoch=6)
+    keras_loop, keras_history = _trained(False, "standard", data, **kwargs)
+    whole, history = _trained(True, "standard", data, **kwargs)
+    assert all(decisions) and len(decisions) == 4
+    assert history == keras_history
+    assert int(whole.optimizer.iterations.numpy()) == int(keras_loop.optimizer.iterations.numpy())
+    _assert_same_state(whole, keras_loop)
+
+
+def test_batches_of_unknown_size_go_to_kerass_loop(decisions):
+    # 10 images in batches of 8: the last batch has 2, so the batch size is unknown.
+    data = _batches(_images(2)[:10], drop_remainder=False)
+    keras_loop, keras_history = _trained(False, "standard", data, epochs=1)
+    whole, history = _trained(True, "standard", data, epochs=1)
+    assert decisions and not any(decisions)
+    assert history == keras_history
+    _assert_same_state(whole, keras_loop)
+
+
+@pytest.mark.parametrize("jit_compile,steps_per_execution", [(True, 1), (False, 4)])
+def test_one_step_per_execution_or_no_xla_is_kerass_own_function(jit_compile,
+                                                                  steps_per_execution):
+    model = tiny_vae("standard")
+    model.compile(build_optimizer("adam", 1e-2), jit_compile=jit_compile,
+                  steps_per_execution=steps_per_execution)
+    model.make_train_function()
+    model.make_test_function()
+    for function in (model.train_function, model.test_function):
+        assert "WholeExecutions" not in function.__qualname__
+
+
+def test_train_on_batch_goes_to_kerass_loop(decisions):
+    images = _images(1)
+    model = tiny_vae("standard")
+    model.compile(build_optimizer("adam", 1e-2), jit_compile=True, steps_per_execution=4)
+    logs = model.train_on_batch(images, return_dict=True)
+    assert decisions == [False]
+    assert np.isfinite(logs["loss"]) and int(model.optimizer.iterations.numpy()) == 1
+
+
+if __name__ == "__main__":  # Bazel py_test entry point.
+    sys.exit(pytest.main([__file__, "-q"]))

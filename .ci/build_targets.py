@@ -53,6 +53,7 @@ TEST_SETTINGS = {
     },
     "tests/zoo/models/test_image_shapes.py": {"size": "medium"},
     "tests/zoo/models/test_vae.py": {"size": "medium"},
+    "tests/zoo/models/test_whole_executions.py": {"size": "medium"},
     # 30-50 s alone: the small class's 60 s is too close (they timed out beside a training).
     "tests/zoo/models/test_hierarchical_vae.py": {"size": "medium"},
     "tests/zoo/models/test_resnet_vae.py": {"size": "medium"},

@@ -47,19 +47,17 @@ class WholeExecutions:
     whole_executions = True
 
     def make_train_function(self, force=False):
-        if self.train_function is not None and not force:
-            return self.train_function
-        super().make_train_function(force=True)
-        self.train_function = self._whole_execution_function(self.train_step,
-                                                             self.train_function)
+        if force or self.train_function is None:
+            super().make_train_function(force=True)
+            self.train_function = self._whole_execution_function(self.train_step,
+                                                                 self.train_function)
         return self.train_function
 
     def make_test_function(self, force=False):
-        if self.test_function is not None and not force:
-            return self.test_function
-        super().make_test_function(force=True)
-        self.test_function = self._whole_execution_function(self.test_step,
-                                                            self.test_function)
+        if force or self.test_function is None:
+            super().make_test_function(force=True)
+            self.test_function = self._whole_execution_function(self.test_step,
+                                                                self.test_function)
         return self.test_function
 
     def _whole_execution_function(self, step_function, keras_function):

@@ -12,6 +12,15 @@ from zoo.models import build_gated_mlp_vae
 IMAGE_SHAPE = (4, 4, 1)
 
 
+def assert_same_float32_answer(actual, expected, err_msg):
+    """C++ and Python run the same graph, but a kernel may sum in another order on another CPU
+    (seen on CI: 1.9e-6 apart in a logit of 0.06, one ulp of the request's largest logit, 31.7).
+    So the absolute tolerance scales with the output's largest magnitude: a few ulps of it."""
+    expected = np.asarray(expected)
+    scale = float(np.max(np.abs(expected), initial=1.0))
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6 * scale, err_msg=err_msg)
+
+
 @pytest.fixture(scope="module")
 def binary(tmp_path_factory):
     if cc_loader.compiler() is None:
@@ -53,8 +62,7 @@ def test_cpp_loader_runs_every_signature_like_python(binary, vamp_export):
             if name == "sample" and key == "x":
                 np.testing.assert_array_equal(results[name][key], value)
             else:
-                np.testing.assert_allclose(results[name][key], value, rtol=1e-5, atol=1e-6,
-                                           err_msg=f"{name}/{key}")
+                assert_same_float32_answer(results[name][key], value, f"{name}/{key}")
 
 
 def test_cpp_loader_gets_invalid_argument_for_bad_requests(binary, vamp_export):
@@ -98,8 +106,7 @@ def test_fuzzed_requests_through_the_cpp_loader(binary, vamp_export):
         fuzz_requests.check_answer(signature, inputs, results[name])
         expected = loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})
         for key, value in expected.items():
-            np.testing.assert_allclose(results[name][key], value, rtol=1e-5, atol=1e-6,
-                                       err_msg=f"{name}/{key}")
+            assert_same_float32_answer(results[name][key], value, f"{name}/{key}")
         answered += 1
     assert answered >= 40, answered
 

@@ -10,18 +10,19 @@ between launches: per-step costs that weigh most where the layers are small.
 `WholeExecutions.make_train_function` (and `make_test_function`) instead
 fetch the execution's up to N batches first, stacked into `[N, batch, ...]`,
 and run the N steps as a `tf.while_loop` inside one `jit_compile` function.
-The steps, their order and the batches they see are the same; so are the
-returned logs (the last step's) and the end of data: an execution that finds
-only n < N batches left runs n steps, one that finds none raises
-`StopIteration`, as Keras's does. The results are Keras's loop's bit for bit (tested).
+The steps, their order and the batches they see are the same;
+so are the returned logs (the last step's) and the end of data: an execution
+that finds only n < N batches left runs n steps, one that finds none raises
+`StopIteration`, as Keras's does. The step is traced once, inside
+`finite_steps.updates_in_place`: its skip of non-finite updates is a loop of at
+most one trip rather than a cond, so that XLA updates the weights and optimizer
+slots in place in the loop's buffers (with a cond it copied them all at every
+step). XLA rounds that update's arithmetic differently in the last bits, so the
+results equal Keras's loop's to float32 rounding, not bit for bit (tested).
 
-Measured on an AMD EPYC Zen 3 (docs/benchmarks.md, "Whole executions"): the
-flow priors and posteriors, the MoG prior and the standard VAE train 1.05-1.45x
-faster, the VampPrior VAE and the HVAEs about level. Inside the loop XLA copies
-every weight and optimizer slot once per step (the loop's state must stay in
-its buffers, and the non-finite skip's `tf.cond` around the update keeps it
-from updating them in place), which is why the largest models gain nothing
-or lose a little (the 8-step IAF posterior, 3.9 M parameters).
+Measured on an AMD EPYC Zen 3 (docs/benchmarks.md, "Whole executions"): against
+Keras's loop, every MLP family trains faster, 1.1-1.2x for the HVAEs and the
+IAF posterior, up to 1.4-1.5x for the MoG and MAF priors.
 
 Everything else goes to Keras's own function: a model not jit-compiled, one
 step per execution, `run_eagerly`, a `tf.distribute` strategy's distributed
@@ -32,6 +33,8 @@ XLA compilation of the whole loop.
 """
 
 import tensorflow as tf
+
+from zoo.models import finite_steps
 
 __all__ = ["WholeExecutions"]
 
@@ -105,7 +108,8 @@ class WholeExecutions:
                 # Traced on its own, so that the loop below can start from
                 # zeros of the structure of its logs; the loop calls this trace.
                 spec = tf.nest.map_structure(lambda t: tf.TensorSpec(t.shape, t.dtype), nth(0))
-                traced_step.append(tf.function(step).get_concrete_function(spec))
+                with finite_steps.updates_in_place():
+                    traced_step.append(tf.function(step).get_concrete_function(spec))
             one_step = traced_step[0]
             initial = tf.nest.map_structure(lambda t: tf.zeros(t.shape, t.dtype),
                                             one_step.structured_outputs)
@@ -121,6 +125,7 @@ class WholeExecutions:
                 raise StopIteration
             return run(batches, n)
 
+        function.execution = run   # the jit function, to inspect (e.g. its optimized HLO)
         return function
 
 

@@ -1,6 +1,10 @@
 """Whole executions: each of Keras's executions of N steps as one XLA call trains, validates
-and stops at the end of data exactly as Keras's own loop does."""
+and stops at the end of data as Keras's own loop does: the same steps on the same batches,
+the same results to float32 rounding (the skip of non-finite steps is traced as a loop
+inside the execution, a cond in Keras's step, and XLA rounds the update's arithmetic of
+the two differently in the last bits)."""
 
+import re
 import sys
 
 import keras
@@ -36,8 +40,16 @@ def _trained(whole, prior, data, steps_per_execution=4, optimizer="adam_norm_gra
 
 
 def _assert_same_state(a, b):
+    # Rounding apart, not a step apart: one step moves a weight by about the
+    # learning rate (1e-2), a thousand times the absolute tolerance.
     for x, y in zip(a.weights + a.optimizer.variables, b.weights + b.optimizer.variables):
-        np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=x.path)
+        np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-4, atol=1e-5, err_msg=x.path)
+
+
+def _assert_same_history(a, b):
+    assert sorted(a) == sorted(b)
+    for key in a:
+        np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-7, err_msg=key)
 
 
 @pytest.fixture
@@ -56,7 +68,7 @@ def decisions(monkeypatch):
 
 @pytest.mark.parametrize("prior,optimizer,ema", [("vamp", "adam_norm_grad", None),
                                                  ("standard", "adamax", 0.9)])
-def test_training_and_validation_equal_kerass_loop_bit_for_bit(decisions, prior, optimizer,
+def test_training_and_validation_equal_kerass_loop(decisions, prior, optimizer,
                                                                 ema):
     # 10 steps an epoch at 4 per execution: executions of 4, 4 and 2 steps.
     data = _batches(_images(10))
@@ -66,7 +78,7 @@ def test_training_and_validation_equal_kerass_loop_bit_for_bit(decisions, prior,
     whole, history = _trained(True, prior, data, **kwargs)
     # Per epoch: 3 training and 3 validation executions.
     assert decisions == [True] * 12
-    assert history == keras_history
+    _assert_same_history(history, keras_history)
     assert int(whole.optimizer.iterations.numpy()) == 20
     _assert_same_state(whole, keras_loop)
 
@@ -80,7 +92,7 @@ def test_an_execution_cut_short_by_steps_per_epoch_takes_the_same_batches(decisi
     keras_loop, keras_history = _trained(False, "standard", data, **kwargs)
     whole, history = _trained(True, "standard", data, **kwargs)
     assert all(decisions) and len(decisions) == 4
-    assert history == keras_history
+    _assert_same_history(history, keras_history)
     assert int(whole.optimizer.iterations.numpy()) == int(keras_loop.optimizer.iterations.numpy())
     _assert_same_state(whole, keras_loop)
 
@@ -91,8 +103,27 @@ def test_batches_of_unknown_size_go_to_kerass_loop(decisions):
     keras_loop, keras_history = _trained(False, "standard", data, epochs=1)
     whole, history = _trained(True, "standard", data, epochs=1)
     assert decisions and not any(decisions)
-    assert history == keras_history
-    _assert_same_state(whole, keras_loop)
+    assert history == keras_history   # both Keras's loop: bit for bit
+    for x, y in zip(whole.weights, keras_loop.weights):
+        np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=x.path)
+
+
+def test_an_execution_updates_the_weights_and_optimizer_slots_in_place():
+    # XLA keeps a while loop's state in its buffers; an update it could not do in
+    # place (a tf.cond around the optimizer's step did that) shows up in the
+    # optimized HLO as a copy of every weight and slot at every step.
+    data = _batches(_images(4))
+    model, _ = _trained(True, "vamp", data, epochs=1)
+    batches = tf.zeros((4, BATCH) + IMAGE_SHAPE)
+    hlo = model.train_function.execution.experimental_get_compiler_ir(
+        batches, tf.constant(4))(stage="optimized_hlo")
+    state = model.trainable_weights + model.optimizer.variables
+    state_shapes = {tuple(v.shape) for v in state if len(v.shape)}
+    copied = [tuple(int(d) for d in shape.split(","))
+              for shape in re.findall(r"= f32\[([\d,]+)\]\{[^}]*\} copy\(", hlo)]
+    copied_bytes = sum(4 * np.prod(shape) for shape in copied if shape in state_shapes)
+    state_bytes = sum(4 * np.prod(v.shape) for v in state)
+    assert copied_bytes < 0.1 * state_bytes, (copied_bytes, state_bytes)
 
 
 @pytest.mark.parametrize("jit_compile,steps_per_execution", [(True, 1), (False, 4)])

@@ -30,9 +30,10 @@ def updates_in_place():
     (34 MB a step for the HVAE with a VampPrior; 4-20% of its training time).
     In a step that XLA compiles on its own the cond measured faster (the loop up to
     13% slower for the HVAE; its variables are that computation's parameters, and
-    updating them in place presumably means copying them first). The two round the optimizer's
-    arithmetic differently in the last bits (XLA fuses it differently), so
-    training inside and outside the loop agree to float32 rounding, not bit for bit.
+    updating them in place presumably means copying them first). The two round
+    the optimizer's arithmetic differently in the last bits (XLA fuses it
+    differently), so training inside and outside the loop agree to float32
+    rounding, not bit for bit.
     """
     previous = getattr(_tracing, "in_place", False)
     _tracing.in_place = True

@@ -10,9 +10,9 @@ between launches: per-step costs that weigh most where the layers are small.
 `WholeExecutions.make_train_function` (and `make_test_function`) instead
 fetch the execution's up to N batches first, stacked into `[N, batch, ...]`,
 and run the N steps as a `tf.while_loop` inside one `jit_compile` function.
-The steps, their order and the batches they see are the same;
-so are the returned logs (the last step's) and the end of data: an execution
-that finds only n < N batches left runs n steps, one that finds none raises
+The steps, their order and the batches they see are the same; so are the
+returned logs (the last step's) and the end of data: an execution that finds
+only n < N batches left runs n steps, one that finds none raises
 `StopIteration`, as Keras's does. The step is traced once, inside
 `finite_steps.updates_in_place`: its skip of non-finite updates is a loop of at
 most one trip rather than a cond, so that XLA updates the weights and optimizer
@@ -20,9 +20,11 @@ slots in place in the loop's buffers (with a cond it copied them all at every
 step). XLA rounds that update's arithmetic differently in the last bits, so the
 results equal Keras's loop's to float32 rounding, not bit for bit (tested).
 
-Measured on an AMD EPYC Zen 3 (docs/benchmarks.md, "Whole executions"): against
-Keras's loop, every MLP family trains faster, 1.1-1.2x for the HVAEs and the
-IAF posterior, up to 1.4-1.5x for the MoG and MAF priors.
+Measured on an AMD EPYC Zen 3 (docs/benchmarks.md, "Whole executions"), against
+Keras's loop: side by side, the HVAE with a VampPrior 1.14x and the 8-step IAF
+posterior 1.12x; as the product of two side-by-side measurements, the VampPrior
+VAE about 1.05x, the standard HVAE 1.07x, the standard VAE 1.2x, the flow and
+MoG priors 1.3x and more.
 
 Everything else goes to Keras's own function: a model not jit-compiled, one
 step per execution, `run_eagerly`, a `tf.distribute` strategy's distributed

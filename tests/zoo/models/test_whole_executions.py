@@ -68,8 +68,7 @@ def decisions(monkeypatch):
 
 @pytest.mark.parametrize("prior,optimizer,ema", [("vamp", "adam_norm_grad", None),
                                                  ("standard", "adamax", 0.9)])
-def test_training_and_validation_equal_kerass_loop(decisions, prior, optimizer,
-                                                                ema):
+def test_training_and_validation_equal_kerass_loop(decisions, prior, optimizer, ema):
     # 10 steps an epoch at 4 per execution: executions of 4, 4 and 2 steps.
     data = _batches(_images(10))
     kwargs = dict(optimizer=optimizer, ema_momentum=ema, epochs=2, validation_data=data)

@@ -55,35 +55,53 @@ FAMILIES = {
 # The VampPrior paper's own PyTorch code (its model, loss and AdamNormGrad; torch
 # CPU, 2 threads, batch 100, lr 5e-4, K = 500), training images/s, medians of 5
 # timings measured side by side with the zoo (the machine otherwise idle; see
-# docs/benchmarks.md). AMD: AMD EPYC (Zen 3, 2 cores), torch 2.14.1, 2026-12-02.
-# Intel: an Intel Xeon with AVX-512 and AMX (2 cores), torch 2.13.0, 2026-12-04, the
-# faster of two runs in the sitting (the earlier Intel figures, 12,000 / 2,300 /
+# docs/benchmarks.md), keyed by `cpu()`'s kind.
+# amd_avx2: AMD EPYC (Zen 3, 2 cores), torch 2.14.1, 2026-12-02.
+# amd_avx512: AMD EPYC (Zen 4, 2 cores), torch 2.13.0, 2026-12-07, the faster of two
+# runs around the suite (the standard VAE: of three more, alternating with the zoo's).
+# intel_avx512: an Intel Xeon with AVX-512 and AMX (2 cores), torch 2.13.0, 2026-12-04,
+# the faster of two runs in the sitting (the earlier Intel figures, 12,000 / 2,300 /
 # 1,900 / 58, were 1.3-1.6x too low, as the AMD ones had been).
 REFERENCE_IMAGES_PER_S = {
-    "amd": {"vae_standard": 9474, "vae_vamp": 2378, "hvae_vamp": 1714, "convhvae_vamp": 41},
-    "intel": {"vae_standard": 16824, "vae_vamp": 3595, "hvae_vamp": 2825, "convhvae_vamp": 82},
+    "amd_avx2": {"vae_standard": 9474, "vae_vamp": 2378, "hvae_vamp": 1714, "convhvae_vamp": 41},
+    "amd_avx512": {"vae_standard": 11001, "vae_vamp": 2052, "hvae_vamp": 1711,
+                   "convhvae_vamp": 55},
+    "intel_avx512": {"vae_standard": 16824, "vae_vamp": 3595, "hvae_vamp": 2825,
+                     "convhvae_vamp": 82},
 }
 # The same code's IS evaluation (`calculate_likelihood`: S = 5000 per image in chunks
-# of 100 copies), importance samples/s, measured as above. AMD, VAE + VampPrior: 6,421
-# as written (it builds the autograd graph), 7,756 under `torch.no_grad()`; the faster
-# one is the reference. Intel: under `torch.no_grad()`.
-REFERENCE_IS_SAMPLES_PER_S = {"amd": {"vae_vamp": 7756},
-                              "intel": {"vae_vamp": 12782, "hvae_vamp": 10508}}
+# of 100 copies), importance samples/s, measured as above. amd_avx2, VAE + VampPrior:
+# 6,421 as written (it builds the autograd graph), 7,756 under `torch.no_grad()`; the
+# faster one is the reference. The others: under `torch.no_grad()` (amd_avx512: S = 1000
+# per image in chunks of 100, 5 images).
+REFERENCE_IS_SAMPLES_PER_S = {"amd_avx2": {"vae_vamp": 7756},
+                              "amd_avx512": {"vae_vamp": 7995, "hvae_vamp": 6514},
+                              "intel_avx512": {"vae_vamp": 12782, "hvae_vamp": 10508}}
 
 
-def cpu():
-    """(model name from /proc/cpuinfo, kind "amd"/"intel"/"other", has AVX-512)."""
-    name, avx512 = "unknown", False
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name") and name == "unknown":
-                    name = line.split(":", 1)[1].strip()
-                if line.startswith("flags"):
-                    avx512 = "avx512f" in line.split()
-    except OSError:
-        pass
-    kind = "amd" if "AMD" in name else "intel" if "Intel" in name else "other"
+def cpu(cpuinfo=None):
+    """(model name, kind, has AVX-512) of this machine, from /proc/cpuinfo's text.
+
+    The kind, e.g. "amd_avx2", "amd_avx512", "intel_avx512" ("other" for another
+    vendor), keys the papers' figures: one vendor's chips with and without AVX-512
+    ran the paper's code at different rates (AMD EPYC Zen 3 and Zen 4), so each
+    is a kind of its own. `cpuinfo` replaces the file's text (for tests).
+    """
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo") as f:
+                cpuinfo = f.read()
+        except OSError:
+            cpuinfo = ""
+    name, flags = "unknown", set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("model name") and name == "unknown":
+            name = line.split(":", 1)[1].strip()
+        if line.startswith("flags") and not flags:
+            flags = set(line.split(":", 1)[1].split())
+    avx512 = "avx512f" in flags
+    vendor = "amd" if "AMD" in name else "intel" if "Intel" in name else None
+    kind = f"{vendor}_{'avx512' if avx512 else 'avx2'}" if vendor else "other"
     return name, kind, avx512
 
 

@@ -90,8 +90,25 @@ def test_every_family_is_a_registered_experiment_with_whole_executions():
 
 def test_cpu_names_a_kind():
     name, kind, avx512 = measure.cpu()
-    assert kind in ("amd", "intel", "other")
+    assert kind in ("amd_avx2", "amd_avx512", "intel_avx2", "intel_avx512", "other")
     assert isinstance(avx512, bool) and name
+
+
+@pytest.mark.parametrize("model, flags, kind", [
+    ("AMD EPYC", "fpu sse avx avx2 fma", "amd_avx2"),                      # Zen 3
+    ("AMD EPYC", "fpu avx2 avx512f avx512_bf16 avx512_vnni", "amd_avx512"),  # Zen 4
+    ("Intel(R) Xeon(R) Platinum", "avx2 avx512f amx_bf16", "intel_avx512"),
+    ("ARM Neoverse", "fp asimd", "other"),
+])
+def test_cpu_tells_kinds_apart_by_vendor_and_avx512(model, flags, kind):
+    cpuinfo = f"processor\t: 0\nmodel name\t: {model}\nflags\t\t: {flags}\n\n" * 2
+    assert measure.cpu(cpuinfo) == (model, kind, "avx512f" in flags)
+
+
+def test_every_reference_is_keyed_by_a_cpu_kind():
+    kinds = {"amd_avx2", "amd_avx512", "intel_avx2", "intel_avx512"}
+    assert set(measure.REFERENCE_IMAGES_PER_S) <= kinds
+    assert set(measure.REFERENCE_IS_SAMPLES_PER_S) <= kinds
 
 
 if __name__ == "__main__":

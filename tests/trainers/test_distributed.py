@@ -71,8 +71,13 @@ def test_two_steps_on_two_replicas_equal_two_steps_on_one_device():
         # steps are lr-sized), every one of them...
         assert figures["max_update"] > 1e-3, (name, figures)
         assert figures["unmoved_on_two_replicas"] == [], (name, figures)
-        # ...and as on one device: the same global batches, the same noise per example.
-        assert figures["max_difference"] < 1e-5, results
+        # ...and as on one device: the same global batches, the same noise per example. A
+        # wrong batch or wrong noise moves weights by about a step (lr = 1e-2); rounding does
+        # far less, but not always under 1e-5: two replicas sum a gradient in another order,
+        # and where its terms nearly cancel (and the second Adam step nearly cancels the
+        # first) that moves the weight by a few 1e-5 (2.1e-5 of a 4.3e-3 move on a Zen 4, in
+        # the RealNVP VAE's likelihood kernel). So the bar is a tenth of a step.
+        assert figures["max_difference"] < 1e-3, results
 
 
 NAN_ON_ONE_REPLICA = textwrap.dedent("""

@@ -10,6 +10,8 @@ from typing import Optional
 
 import numpy as np
 
+from trainers import cpu_features
+
 __all__ = ["FAMILIES", "Family", "REFERENCE_IMAGES_PER_S", "REFERENCE_IS_SAMPLES_PER_S",
            "configs", "cpu", "eval_flops_per_sample", "graph_flops", "machine_gflops",
            "peak_rss_mb", "train_flops_per_image"]
@@ -23,12 +25,18 @@ class Family:
         steps_per_execution: overrides the experiment's for models whose step
             takes seconds (the per-call overhead it amortizes is then nil).
         eval_samples: S of the timed `log_likelihood` call on one batch.
+        gated_conv_dtype: overrides the experiment's `TrainConfig.gated_conv_dtype`
+            (the baseline keeps float32, so "zoo / baseline" is the gain of bfloat16).
+        paper_code: the family whose figures of the paper's code this one is
+            compared with (None: its own).
     """
 
     experiment: str
     executions: int = 2
     steps_per_execution: Optional[int] = None
     eval_samples: int = 1000
+    gated_conv_dtype: Optional[str] = None
+    paper_code: Optional[str] = None
 
 
 FAMILIES = {
@@ -41,6 +49,9 @@ FAMILIES = {
     "hvae_vamp": Family("hvae_vamp_static_mnist"),
     "convhvae_vamp": Family("convhvae_vamp_static_mnist", executions=1,
                             steps_per_execution=4, eval_samples=100),
+    "convhvae_vamp_bf16": Family("convhvae_vamp_static_mnist", executions=1,
+                                 steps_per_execution=4, eval_samples=100,
+                                 gated_conv_dtype="bfloat16", paper_code="convhvae_vamp"),
     "pixelhvae_vamp": Family("pixelhvae_vamp_static_mnist", executions=1,
                              steps_per_execution=4, eval_samples=100),
     "resnet_vae_realnvp50": Family("resnet_vae_realnvp50_static_mnist", executions=1,
@@ -87,18 +98,7 @@ def cpu(cpuinfo=None):
     ran the paper's code at different rates (AMD EPYC Zen 3 and Zen 4), so each
     is a kind of its own. `cpuinfo` replaces the file's text (for tests).
     """
-    if cpuinfo is None:
-        try:
-            with open("/proc/cpuinfo") as f:
-                cpuinfo = f.read()
-        except OSError:
-            cpuinfo = ""
-    name, flags = "unknown", set()
-    for line in cpuinfo.splitlines():
-        if line.startswith("model name") and name == "unknown":
-            name = line.split(":", 1)[1].strip()
-        if line.startswith("flags") and not flags:
-            flags = set(line.split(":", 1)[1].split())
+    name, flags = cpu_features.cpu_name_and_flags(cpuinfo)
     avx512 = "avx512f" in flags
     vendor = "amd" if "AMD" in name else "intel" if "Intel" in name else None
     kind = f"{vendor}_{'avx512' if avx512 else 'avx2'}" if vendor else "other"
@@ -180,7 +180,8 @@ def configs(family):
     train = config.train
     if family.steps_per_execution:
         train = dataclasses.replace(train, steps_per_execution=family.steps_per_execution)
-    zoo = dataclasses.replace(config, train=train)
     baseline = dataclasses.replace(config, train=dataclasses.replace(
         train, jit_compile=False, steps_per_execution=1))
-    return zoo, baseline
+    if family.gated_conv_dtype:
+        train = dataclasses.replace(train, gated_conv_dtype=family.gated_conv_dtype)
+    return dataclasses.replace(config, train=train), baseline

@@ -176,7 +176,8 @@ def _table(rows, kind, matmul_gflops):
         "| IS MFLOP/sample | IS GFLOP/s (% of matmul) | S=5000, 10k images | eval RSS MB |",
         "|" + "---|" * 15]
     for name, r in rows.items():
-        reference = measure.REFERENCE_IMAGES_PER_S.get(kind, {}).get(name)
+        paper_code = measure.FAMILIES[name].paper_code or name
+        reference = measure.REFERENCE_IMAGES_PER_S.get(kind, {}).get(paper_code)
         achieved = r["zoo_images_per_s"] * r["train_flops_per_image"] / 1e9
         evaluated = r["is_samples_per_s"] * r["eval_flops_per_sample"] / 1e9
         lines.append(

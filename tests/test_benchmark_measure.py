@@ -1,5 +1,6 @@
 """The benchmark suite's measuring pieces: FLOP counts, families, CPU detection."""
 
+import dataclasses
 import sys
 
 import numpy as np
@@ -86,6 +87,16 @@ def test_every_family_is_a_registered_experiment_with_whole_executions():
     assert {f.experiment for f in measure.FAMILIES.values()} <= known
     for references in measure.REFERENCE_IMAGES_PER_S.values():
         assert set(references) <= set(measure.FAMILIES)
+    assert {f.paper_code for f in measure.FAMILIES.values()} - {None} <= set(measure.FAMILIES)
+
+
+def test_the_bfloat16_family_is_its_float32_family_with_bfloat16_gated_convs():
+    bf16, bf16_baseline = measure.configs(measure.FAMILIES["convhvae_vamp_bf16"])
+    f32, f32_baseline = measure.configs(measure.FAMILIES["convhvae_vamp"])
+    assert (bf16.train.gated_conv_dtype, f32.train.gated_conv_dtype) == ("bfloat16", "float32")
+    assert bf16 == dataclasses.replace(f32, train=dataclasses.replace(
+        f32.train, gated_conv_dtype="bfloat16"))
+    assert bf16_baseline == f32_baseline      # "zoo / baseline" is bfloat16's gain
 
 
 def test_cpu_names_a_kind():

@@ -27,7 +27,7 @@ import tensorflow as tf
 from absl import logging
 
 from trainers import callbacks as zoo_callbacks
-from trainers import optimizers, pipelines, strategies
+from trainers import cpu_features, optimizers, pipelines, strategies
 from trainers.config import config_from_dict
 from trainers.evaluation import evaluate_test_set, write_evaluation, write_per_example
 from trainers.workdir_lock import workdir_lock
@@ -87,6 +87,11 @@ def compiled_model(config, image_shape, jit_compile=None):
                                                       train.clip_norm, train.ema_momentum),
                   jit_compile=train.jit_compile if jit_compile is None else jit_compile,
                   steps_per_execution=train.steps_per_execution)
+    model.train_gated_conv_dtype = train.gated_conv_dtype
+    if train.gated_conv_dtype == "bfloat16" and not cpu_features.native_bfloat16():
+        logging.warning("gated_conv_dtype bfloat16 on a CPU without native bfloat16 "
+                        "(no avx512_bf16 or amx_bf16 in /proc/cpuinfo): it is emulated, "
+                        "likely slower than float32.")
     return model
 
 

@@ -9,6 +9,11 @@ who runs `keras.mixed_precision.set_global_policy("mixed_float16")` (or
 "mixed_bfloat16") for their own model can still build, load, train and
 evaluate the zoo's models and priors: they compute exactly as under "float32",
 and Keras casts the caller's 16-bit inputs to float32 at each zoo layer.
+
+The one place 16 bits enter is a trainer's choice for speed, never an answer:
+a training step traced inside `zoo.networks.gated_conv.computing_in("bfloat16")`
+(`TrainConfig.gated_conv_dtype`) convolves in bfloat16; the weights, the
+losses and every evaluation stay float32.
 """
 
 import keras

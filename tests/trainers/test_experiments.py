@@ -160,6 +160,17 @@ def test_training_option_flags_override_the_experiment():
                   "--free_bits_per_data_dim=0.01"])
 
 
+def test_the_gated_convolutions_dtype_is_a_training_setting_checked_when_configured():
+    assert _resolve(["--experiment=convhvae_vamp_static_mnist"]).train.gated_conv_dtype == "float32"
+    config = _resolve(["--experiment=convhvae_vamp_static_mnist", "--gated_conv_dtype=bfloat16"])
+    assert config.train.gated_conv_dtype == "bfloat16"
+    assert config_from_dict(json.loads(config.to_json())) == config
+    with pytest.raises(ValueError, match="gated_conv_dtype must be one of"):
+        dataclasses.replace(config.train, gated_conv_dtype="float16")
+    with pytest.raises(flags.IllegalFlagValueError):
+        _resolve(["--experiment=convhvae_vamp_static_mnist", "--gated_conv_dtype=float16"])
+
+
 def test_prior_flag_overrides_any_experiment_with_that_priors_defaults():
     config = _resolve(["--experiment=vae_vamp_static_mnist", "--prior=realnvp", "--epochs=3"])
     assert config.model.prior == "realnvp"

@@ -13,6 +13,7 @@ from zoo.models.finite_steps import apply_gradients_if_finite
 from zoo.models.keras_workarounds import reducible_step_logs
 from zoo.models.noise_contrastive_wiring import NoiseContrastiveWiring
 from zoo.models.whole_executions import WholeExecutions
+from zoo.networks import gated_conv
 from zoo.numerics import accumulate_logsumexp
 
 __all__ = ["VAE"]
@@ -46,6 +47,10 @@ class VAE(NoiseContrastiveWiring, WholeExecutions, keras.Model):
     the training objective (warm-up, beta-VAE), and `free_bits`, the nats of
     KL per latent group the loss leaves free (see `ElboTerms.loss`; 0: none,
     not saved with the weights). Evaluation always uses beta = 1, no free bits.
+    `train_gated_conv_dtype` ("float32", or "bfloat16" where the CPU computes
+    it natively): what the training step's `GatedConv2D`s compute in (see
+    `zoo.networks.gated_conv.computing_in`; not saved). Every other
+    computation, evaluation included, is float32.
 
     `compile(optimizer)` + `fit(dataset of x)` trains it: the loss is the mean
     over the batch of -(log p(x|z) - beta * KL), divided by the number of
@@ -80,6 +85,7 @@ class VAE(NoiseContrastiveWiring, WholeExecutions, keras.Model):
             # The VampPrior evaluates q(z | u) at its pseudo-inputs with this
             # model's encoder; from_config rebuilds the model, so it re-wires.
             prior.attach_encoder(self._posterior_params)
+        self._train_gated_conv_dtype = "float32"
         self.beta = self.add_weight(shape=(), name="beta", trainable=False,
                                     initializer=keras.initializers.Constant(1.0))
         # Plain tf.Variables: run-time counters, deliberately not among the
@@ -336,10 +342,23 @@ class VAE(NoiseContrastiveWiring, WholeExecutions, keras.Model):
         seed = tf.constant([self.seed, stream], tf.int64)
         return zoo_random.fold_in(seed, self.optimizer.iterations) if stream == 0 else seed
 
+    @property
+    def train_gated_conv_dtype(self):
+        """What the training step's gated convolutions compute in ("float32" or "bfloat16")."""
+        return self._train_gated_conv_dtype
+
+    @train_gated_conv_dtype.setter
+    def train_gated_conv_dtype(self, dtype):
+        gated_conv.checked_compute_dtype(dtype, "train_gated_conv_dtype")
+        if dtype != getattr(self, "_train_gated_conv_dtype", dtype):
+            # The dtype is fixed when the step is traced: trace it again.
+            self.train_function = None
+        self._train_gated_conv_dtype = dtype
+
     def train_step(self, data):
         x = _features_of(data)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        with tf.GradientTape() as tape:
+        with tf.GradientTape() as tape, gated_conv.computing_in(self.train_gated_conv_dtype):
             terms = self.elbo_terms(x, seed=self._training_seed(0))
             loss = terms.loss(self.beta, self.free_bits)
             replica_loss = loss / replicas

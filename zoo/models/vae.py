@@ -350,7 +350,7 @@ class VAE(NoiseContrastiveWiring, WholeExecutions, keras.Model):
     @train_gated_conv_dtype.setter
     def train_gated_conv_dtype(self, dtype):
         gated_conv.checked_compute_dtype(dtype, "train_gated_conv_dtype")
-        if dtype != getattr(self, "_train_gated_conv_dtype", dtype):
+        if dtype != self._train_gated_conv_dtype:
             # The dtype is fixed when the step is traced: trace it again.
             self.train_function = None
         self._train_gated_conv_dtype = dtype

@@ -22,7 +22,12 @@ __all__ = ["COMPUTE_DTYPES", "GatedConv2D", "GatedConvNet", "checked_compute_dty
 
 COMPUTE_DTYPES = ("float32", "bfloat16")
 
-_tracing = threading.local()
+
+class _Tracing(threading.local):
+    dtype = "float32"     # what GatedConv2D computes in when traced in this thread
+
+
+_tracing = _Tracing()
 
 
 def checked_compute_dtype(dtype, name="dtype"):
@@ -49,8 +54,7 @@ def computing_in(dtype):
         ValueError: another dtype.
     """
     checked_compute_dtype(dtype)
-    previous = getattr(_tracing, "dtype", "float32")
-    _tracing.dtype = dtype
+    previous, _tracing.dtype = _tracing.dtype, dtype
     try:
         yield
     finally:
@@ -77,7 +81,7 @@ class GatedConv2D(Float32Layer):
         ensure_built(self.g, input_shape)
 
     def call(self, x):
-        if getattr(_tracing, "dtype", "float32") == "bfloat16":
+        if _tracing.dtype == "bfloat16":
             x = tf.cast(x, tf.bfloat16)
             h, g = (conv.convolution_op(x, tf.cast(conv.kernel, tf.bfloat16))
                     + tf.cast(conv.bias, tf.bfloat16) for conv in (self.h, self.g))

@@ -6,15 +6,17 @@ A library without flags, so that tests and other programs can import it.
 import dataclasses
 import resource
 import time
+import weakref
 from typing import Optional
 
 import numpy as np
 
 from trainers import cpu_features
 
-__all__ = ["FAMILIES", "Family", "REFERENCE_IMAGES_PER_S", "REFERENCE_IS_SAMPLES_PER_S",
-           "configs", "cpu", "eval_flops_per_sample", "graph_flops", "machine_gflops",
-           "peak_rss_mb", "train_flops_per_image"]
+__all__ = ["FAMILIES", "Family", "MatrixProduct", "REFERENCE_IMAGES_PER_S",
+           "REFERENCE_IS_SAMPLES_PER_S", "configs", "cpu", "eval_flops_per_sample", "graph_flops",
+           "machine_gflops", "matrix_products_gflops", "peak_rss_mb", "step_matrix_products",
+           "train_flops_per_image"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,17 +144,123 @@ def graph_flops(function, *args):
     return model_analyzer.profile(graph, options=options).total_float_ops
 
 
+_STEP_GRADIENTS = weakref.WeakKeyDictionary()
+
+
+def _step_gradients(model):
+    """A `tf.function` of x: the gradients of one training step's loss (the negative mean
+    ELBO); one per model, so that its FLOPs and its products come from one trace."""
+    import tensorflow as tf
+    if model not in _STEP_GRADIENTS:
+        model_ref = weakref.ref(model)   # The cache's value must not keep its key alive.
+
+        @tf.function
+        def gradients(x):
+            model = model_ref()
+            with tf.GradientTape() as tape:
+                loss = -tf.reduce_mean(model.elbo_terms(x, seed=tf.constant([1, 2])).elbo)
+            return tape.gradient(loss, model.trainable_variables)
+        _STEP_GRADIENTS[model] = gradients
+    return _STEP_GRADIENTS[model]
+
+
 def train_flops_per_image(model, x):
     """FLOPs of one training step's forward and backward pass, per image of `x`."""
+    return graph_flops(_step_gradients(model), x) / int(x.shape[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class MatrixProduct:
+    """One matrix product of a graph: TF's op type, its operands' static shapes and its
+    transpose (MatMul) or adjoint (BatchMatMul) flags."""
+
+    op_type: str
+    lhs_shape: tuple
+    rhs_shape: tuple
+    transpose_lhs: bool = False
+    transpose_rhs: bool = False
+
+    @property
+    def flops(self):
+        """2 m n k for each matrix of the broadcast batch."""
+        m, k = self.lhs_shape[-2:][::-1] if self.transpose_lhs else self.lhs_shape[-2:]
+        n = self.rhs_shape[-2] if self.transpose_rhs else self.rhs_shape[-1]
+        batch = np.broadcast_shapes(tuple(self.lhs_shape[:-2]), tuple(self.rhs_shape[:-2]))
+        return 2 * int(np.prod(batch, dtype=np.int64)) * m * n * k
+
+    def __call__(self, lhs, rhs):
+        import tensorflow as tf
+        if self.op_type == "MatMul":
+            return tf.linalg.matmul(lhs, rhs, transpose_a=self.transpose_lhs,
+                                    transpose_b=self.transpose_rhs)
+        return tf.raw_ops.BatchMatMulV2(x=lhs, y=rhs, adj_x=self.transpose_lhs,
+                                        adj_y=self.transpose_rhs)
+
+
+_PRODUCT_FLAGS = {"MatMul": ("transpose_a", "transpose_b"),
+                  "BatchMatMulV2": ("adj_x", "adj_y"), "BatchMatMulV3": ("adj_x", "adj_y")}
+
+
+def step_matrix_products(model, x):
+    """The float32 matrix products (`MatrixProduct`s) of one training step's forward and
+    backward pass at `x`, in graph order. Convolutions are not among them.
+
+    Raises:
+        ValueError: a product's operand has a shape unknown when tracing.
+    """
+    graph = _step_gradients(model).get_concrete_function(x).graph
+    products = []
+    for op in graph.get_operations():
+        if op.type not in _PRODUCT_FLAGS or op.get_attr("T") != "float32":
+            continue
+        lhs, rhs = (tuple(t.shape) for t in op.inputs)
+        if None in lhs + rhs:
+            raise ValueError(f"{op.name}: operand shapes {lhs} and {rhs} are not static.")
+        flags = [bool(op.get_attr(name)) for name in _PRODUCT_FLAGS[op.type]]
+        products.append(MatrixProduct("MatMul" if op.type == "MatMul" else "BatchMatMulV2",
+                                      lhs, rhs, *flags))
+    return products
+
+
+def matrix_products_gflops(products, steps=50, repeats=5):
+    """The f32 rate of `products` alone on this machine, GFLOP/s (median of `repeats`).
+
+    Each timing runs them `steps` times in one XLA loop, as a whole execution runs
+    a model's steps. They run one after another: each product's smaller operand
+    gets a zero carried from the previous product's result (an elementwise add,
+    about a microsecond), so XLA neither hoists a product out of the loop nor runs two at
+    once. So the figure is the rate a step of these shapes can reach on these
+    cores if nothing but its products took time: the model's own matmul rate,
+    which small products keep far below the 1024^3 rate of `machine_gflops`.
+    """
     import tensorflow as tf
+    if not products:
+        raise ValueError("No matrix products to time.")
+    operands = []
+    for index, product in enumerate(products):
+        operands.append([tf.random.stateless_normal(shape, seed=[index, side])
+                         for side, shape in enumerate((product.lhs_shape, product.rhs_shape))])
 
-    @tf.function
-    def gradients(x):
-        with tf.GradientTape() as tape:
-            loss = -tf.reduce_mean(model.elbo_terms(x, seed=tf.constant([1, 2])).elbo)
-        return tape.gradient(loss, model.trainable_variables)
+    @tf.function(jit_compile=True)
+    def run():
+        def body(step, carry):
+            for product, (lhs, rhs) in zip(products, operands):
+                if np.prod(lhs.shape) <= np.prod(rhs.shape):
+                    lhs = lhs + carry
+                else:
+                    rhs = rhs + carry
+                result = product(lhs, rhs)
+                carry = 0.0 * tf.reshape(result, [-1])[0]
+            return step + 1, carry
+        return tf.while_loop(lambda step, _: step < steps, body, (0, tf.constant(0.0)))[1]
 
-    return graph_flops(gradients, x) / int(x.shape[0])
+    run().numpy()
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run().numpy()
+        seconds.append(time.perf_counter() - start)
+    return steps * sum(p.flops for p in products) / np.median(seconds) / 1e9
 
 
 def eval_flops_per_sample(model, x, chunk=10):

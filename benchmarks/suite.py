@@ -13,7 +13,11 @@ For each family (one experiment of `measure.FAMILIES`), in fresh processes:
   - the compile time: the zoo's first timing (tracing, XLA) less its median;
   - FLOPs per training image (matmuls and convolutions of one step's forward and
     backward graph, counted by TF's profiler) and the GFLOP/s they run at,
-    against this machine's own f32 matmul rate (`machine_gflops`);
+    against this machine's own f32 matmul rate (`machine_gflops`) and, where the
+    step's matrix products are at least 90% of its FLOPs (the MLP families), against
+    the rate of those products alone at their own shapes
+    (`measure.matrix_products_gflops`): "products alone", with the zoo's rate as a
+    percentage of it;
   - IS evaluation: importance samples/s of `log_likelihood` on one test batch as
     the training program evaluates it (the experiment's batch size and
     `eval_chunk_size`, in the evaluation's own `tf.function`), the time
@@ -87,6 +91,13 @@ def _measure_train(family, data_dir, repeats):
     x = keras.ops.convert_to_tensor(next(iter(pipelines.train_dataset(
         images, batch, pixels, seed=1))))
     result["train_flops_per_image"] = measure.train_flops_per_image(model, x)
+    # The rate of the step's own matrix products, where they are the step's work.
+    products = measure.step_matrix_products(model, x)
+    result["train_product_flops_per_image"] = sum(p.flops for p in products) / batch
+    result["products_gflops"] = (
+        measure.matrix_products_gflops(products)
+        if result["train_product_flops_per_image"] >= 0.9 * result["train_flops_per_image"]
+        else None)
     _, fit_baseline = fitter(baseline)
     first_baseline = fit_baseline()
     baseline_seconds = []
@@ -172,21 +183,25 @@ def _table(rows, kind, matmul_gflops):
     lines = [
         "| family | zoo images/s (best) | baseline images/s (best) | zoo / baseline "
         "| paper's code | zoo / paper "
-        "| MFLOP/image | GFLOP/s (% of matmul) | compile s | train RSS MB | IS samples/s "
+        "| MFLOP/image | GFLOP/s (% of matmul) | products alone GFLOP/s (zoo's %) | compile s "
+        "| train RSS MB | IS samples/s "
         "| IS MFLOP/sample | IS GFLOP/s (% of matmul) | S=5000, 10k images | eval RSS MB |",
-        "|" + "---|" * 15]
+        "|" + "---|" * 16]
     for name, r in rows.items():
         paper_code = measure.FAMILIES[name].paper_code or name
         reference = measure.REFERENCE_IMAGES_PER_S.get(kind, {}).get(paper_code)
         achieved = r["zoo_images_per_s"] * r["train_flops_per_image"] / 1e9
         evaluated = r["is_samples_per_s"] * r["eval_flops_per_sample"] / 1e9
+        products = r.get("products_gflops")
+        own = f"{products:.1f} ({100 * achieved / products:.0f}%)" if products else "-"
         lines.append(
             f"| {name} | {r['zoo_images_per_s']:,.0f} ({r['zoo_best_images_per_s']:,.0f}) "
             f"| {r['baseline_images_per_s']:,.0f} ({r['baseline_best_images_per_s']:,.0f}) "
             f"| {_ratio(r['zoo_images_per_s'], r['baseline_images_per_s'])} "
             f"| {reference or '-'} | {_ratio(r['zoo_images_per_s'], reference)} "
             f"| {r['train_flops_per_image'] / 1e6:,.1f} "
-            f"| {achieved:.1f} ({100 * achieved / matmul_gflops:.0f}%) | {r['compile_s']:.0f} "
+            f"| {achieved:.1f} ({100 * achieved / matmul_gflops:.0f}%) | {own} "
+            f"| {r['compile_s']:.0f} "
             f"| {r['train_peak_rss_mb']:,.0f} | {r['is_samples_per_s']:,.0f} "
             f"| {r['eval_flops_per_sample'] / 1e6:,.2f} "
             f"| {evaluated:.1f} ({100 * evaluated / matmul_gflops:.0f}%) "

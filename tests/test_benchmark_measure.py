@@ -1,7 +1,9 @@
 """The benchmark suite's measuring pieces: FLOP counts, families, CPU detection."""
 
 import dataclasses
+import itertools
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -75,6 +77,83 @@ def test_eval_flops_of_a_vampprior_leave_out_the_pseudo_inputs_encoding():
     assert vamp == measure.eval_flops_per_sample(vamp_model, x, chunk=5)
     mixture = 2 * 2 * tiny_models.LATENT_DIM * vamp_model.prior.num_components
     assert mixture <= vamp - standard < 2 * mixture
+
+
+class _TwoLayerMLP(tf.Module):
+    """elbo = sum(relu(x W1) W2): x [batch, 6], W1 [6, 5], W2 [5, 3]."""
+
+    def __init__(self):
+        self.w1 = tf.Variable(np.ones([6, 5], np.float32))
+        self.w2 = tf.Variable(np.ones([5, 3], np.float32))
+
+    def elbo_terms(self, x, seed=None):
+        out = tf.matmul(tf.nn.relu(tf.matmul(x, self.w1)), self.w2)
+
+        class Terms:
+            elbo = tf.reduce_sum(out, axis=-1)
+        return Terms
+
+
+def test_step_matrix_products_are_the_forward_and_backward_products():
+    """Forward x W1 and h W2; backward the gradient of h (g W2^T) and of both weights
+    (h^T g, x^T dh); x needs no gradient."""
+    products = measure.step_matrix_products(_TwoLayerMLP(), tf.zeros([10, 6]))
+    found = sorted((p.lhs_shape, p.rhs_shape, p.transpose_lhs, p.transpose_rhs) for p in products)
+    assert found == sorted([((10, 6), (6, 5), False, False), ((10, 5), (5, 3), False, False),
+                            ((10, 3), (5, 3), False, True), ((10, 5), (10, 3), True, False),
+                            ((10, 6), (10, 5), True, False)])
+    assert sum(p.flops for p in products) == 2 * 10 * (30 + 15 + 15 + 15 + 30)
+
+
+@pytest.mark.parametrize("transpose_lhs,transpose_rhs", [(False, False), (True, False),
+                                                         (False, True), (True, True)])
+def test_matrix_product_computes_and_counts_as_numpy(transpose_lhs, transpose_rhs):
+    """A broadcast batch matmul, [2, 1, a, b] x [3, c, d], with each transpose flag."""
+    rng = np.random.RandomState(0)
+    lhs = rng.randn(2, 1, *((4, 3) if transpose_lhs else (3, 4))).astype(np.float32)
+    rhs = rng.randn(3, *((5, 4) if transpose_rhs else (4, 5))).astype(np.float32)
+    product = measure.MatrixProduct("BatchMatMulV2", lhs.shape, rhs.shape,
+                                    transpose_lhs, transpose_rhs)
+    a = np.swapaxes(lhs, -1, -2) if transpose_lhs else lhs
+    b = np.swapaxes(rhs, -1, -2) if transpose_rhs else rhs
+    np.testing.assert_allclose(product(tf.constant(lhs), tf.constant(rhs)).numpy(), a @ b,
+                               rtol=1e-5, atol=1e-5)
+    assert product.flops == 2 * (2 * 3) * 3 * 5 * 4
+    matmul = measure.MatrixProduct("MatMul", lhs.shape[-2:], rhs.shape[-2:],
+                                   transpose_lhs, transpose_rhs)
+    np.testing.assert_allclose(matmul(tf.constant(lhs[0, 0]), tf.constant(rhs[0])).numpy(),
+                               a[0, 0] @ b[0], rtol=1e-5, atol=1e-5)
+    assert matmul.flops == 2 * 3 * 5 * 4
+
+
+def test_matrix_products_rate_is_their_flops_times_steps_over_the_median_timing(monkeypatch):
+    """With a clock that advances 2 s per timing, 3 steps of two products (120 and 30
+    FLOPs) run at 3 * 150 / 2 FLOP/s."""
+    ticks = itertools.count()
+    clock = types.SimpleNamespace(perf_counter=lambda: 2 * next(ticks))
+    monkeypatch.setattr(measure, "time", clock)
+    products = [measure.MatrixProduct("MatMul", (3, 4), (4, 5)),
+                measure.MatrixProduct("MatMul", (3, 5), (1, 5), transpose_rhs=True)]
+    assert [p.flops for p in products] == [120, 30]
+    gflops = measure.matrix_products_gflops(products, steps=3, repeats=3)
+    assert gflops == pytest.approx(3 * 150 / 2 / 1e9)
+    with pytest.raises(ValueError, match="No matrix products"):
+        measure.matrix_products_gflops([])
+
+
+def test_the_suite_table_shows_the_products_rate_where_measured():
+    from benchmarks import suite
+    row = dict(zoo_images_per_s=1000.0, zoo_best_images_per_s=1100.0,
+               baseline_images_per_s=500.0, baseline_best_images_per_s=550.0,
+               train_flops_per_image=50e6, compile_s=3.0, train_peak_rss_mb=900.0,
+               is_samples_per_s=1e4, eval_flops_per_sample=1e6,
+               full_test_set_s5000_hours=0.5, eval_peak_rss_mb=800.0)
+    table = suite._table({"vae_standard": {**row, "products_gflops": 100.0},
+                          "vae_mog": {**row, "products_gflops": None}}, "other", 200.0)
+    header, _, measured, unmeasured = table.splitlines()
+    assert header.count("|") == measured.count("|") == unmeasured.count("|") == 17
+    assert "| 50.0 (25%) | 100.0 (50%) |" in measured   # 1000 images/s x 50 MFLOP
+    assert "| 50.0 (25%) | - |" in unmeasured
 
 
 def test_every_family_is_a_registered_experiment_with_whole_executions():

@@ -25,6 +25,20 @@ def test_graph_flops_counts_a_matmul_and_a_convolution():
     assert measure.graph_flops(conv, images) == 2 * (2 * 6 * 6 * 7) * (3 * 3 * 4)
 
 
+@pytest.mark.parametrize("adj_x,adj_y", [(True, False), (False, True), (False, False)])
+def test_graph_flops_count_a_batch_matmul_with_an_adjoint_by_its_shapes(adj_x, adj_y):
+    """[1, 100, 64]^T [1, 100, 32] (a weight gradient) is 2 * 64 * 32 * 100 FLOPs; TF's
+    profiler alone counts 2 * 64 * 32 * 64 for it. Beside it a MatMul, counted as before."""
+    x = tf.zeros([1, 100, 64])
+    y = {(True, False): tf.zeros([1, 100, 32]), (False, True): tf.zeros([32, 64]),
+         (False, False): tf.zeros([64, 32])}[(adj_x, adj_y)]
+    expected = {(True, False): 2 * 64 * 32 * 100}.get((adj_x, adj_y), 2 * 100 * 64 * 32)
+    w = tf.zeros([5, 3])
+    both = tf.function(lambda x, y: (tf.raw_ops.BatchMatMulV2(x=x, y=y, adj_x=adj_x, adj_y=adj_y),
+                                     tf.matmul(tf.zeros([8, 5]), w)))
+    assert measure.graph_flops(both, x, y) == expected + 2 * 8 * 5 * 3
+
+
 def test_train_flops_of_a_dense_layer_are_forward_and_backward():
     """y = x W: the forward pass and the weight gradient, 2 * 2 * B * n * m (x needs none),
     plus the few elementwise FLOPs of the loss's sums that TF's profiler counts."""

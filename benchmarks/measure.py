@@ -125,13 +125,19 @@ def machine_gflops(size=1024, repeats=20):
             c = tf.matmul(c, b) * 1e-3
         return c
 
-    products().numpy()
+    return 10 * 2 * size ** 3 / _median_seconds(products, repeats) / 1e9
+
+
+def _median_seconds(function, repeats):
+    """The median wall time of `function()` (its result read back) over `repeats` calls,
+    after one untimed call (tracing, compilation)."""
+    function().numpy()
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        products().numpy()
+        function().numpy()
         seconds.append(time.perf_counter() - start)
-    return 10 * 2 * size ** 3 / np.median(seconds) / 1e9
+    return float(np.median(seconds))
 
 
 def graph_flops(function, *args):
@@ -273,13 +279,7 @@ def matrix_products_gflops(products, steps=50, repeats=5):
             return step + 1, carry
         return tf.while_loop(lambda step, _: step < steps, body, (0, tf.constant(0.0)))[1]
 
-    run().numpy()
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run().numpy()
-        seconds.append(time.perf_counter() - start)
-    return steps * sum(p.flops for p in products) / np.median(seconds) / 1e9
+    return steps * sum(p.flops for p in products) / _median_seconds(run, repeats) / 1e9
 
 
 def eval_flops_per_sample(model, x, chunk=10):

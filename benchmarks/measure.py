@@ -1,4 +1,5 @@
-"""What the benchmark suite measures with: the families, the papers' figures, FLOP counts, the CPU.
+"""What the benchmark suite measures with: the families, the papers' figures, FLOP counts, the CPU,
+and the table it prints.
 
 A library without flags, so that tests and other programs can import it.
 """
@@ -14,9 +15,9 @@ import numpy as np
 from trainers import cpu_features
 
 __all__ = ["FAMILIES", "Family", "MatrixProduct", "REFERENCE_IMAGES_PER_S",
-           "REFERENCE_IS_SAMPLES_PER_S", "configs", "cpu", "eval_flops_per_sample", "graph_flops",
-           "machine_gflops", "matrix_products_gflops", "peak_rss_mb", "step_matrix_products",
-           "train_flops_per_image"]
+           "REFERENCE_IS_SAMPLES_PER_S", "configs", "cpu", "eval_flops_per_sample", "format_table",
+           "graph_flops", "machine_gflops", "matrix_products_gflops", "peak_rss_mb", "ratio",
+           "step_matrix_products", "train_flops_per_image"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -312,3 +313,40 @@ def configs(family):
     if family.gated_conv_dtype:
         train = dataclasses.replace(train, gated_conv_dtype=family.gated_conv_dtype)
     return dataclasses.replace(config, train=train), baseline
+
+
+def ratio(a, b):
+    """a / b formatted as "1.23x", or "-" where either is missing."""
+    return f"{a / b:.2f}x" if a and b else "-"
+
+
+def format_table(rows, kind, matmul_gflops):
+    """The suite's Markdown table: one row per family of `rows` (the suite's JSON results),
+    against the papers' code measured on CPU kind `kind` and the 1024^3 matmul rate."""
+    lines = [
+        "| family | zoo images/s (best) | baseline images/s (best) | zoo / baseline "
+        "| paper's code | zoo / paper "
+        "| MFLOP/image | GFLOP/s (% of matmul) | products alone GFLOP/s (zoo's %) | compile s "
+        "| train RSS MB | IS samples/s "
+        "| IS MFLOP/sample | IS GFLOP/s (% of matmul) | S=5000, 10k images | eval RSS MB |",
+        "|" + "---|" * 16]
+    for name, r in rows.items():
+        paper_code = FAMILIES[name].paper_code or name
+        reference = REFERENCE_IMAGES_PER_S.get(kind, {}).get(paper_code)
+        achieved = r["zoo_images_per_s"] * r["train_flops_per_image"] / 1e9
+        evaluated = r["is_samples_per_s"] * r["eval_flops_per_sample"] / 1e9
+        products = r.get("products_gflops")
+        own = f"{products:.1f} ({100 * achieved / products:.0f}%)" if products else "-"
+        lines.append(
+            f"| {name} | {r['zoo_images_per_s']:,.0f} ({r['zoo_best_images_per_s']:,.0f}) "
+            f"| {r['baseline_images_per_s']:,.0f} ({r['baseline_best_images_per_s']:,.0f}) "
+            f"| {ratio(r['zoo_images_per_s'], r['baseline_images_per_s'])} "
+            f"| {reference or '-'} | {ratio(r['zoo_images_per_s'], reference)} "
+            f"| {r['train_flops_per_image'] / 1e6:,.1f} "
+            f"| {achieved:.1f} ({100 * achieved / matmul_gflops:.0f}%) | {own} "
+            f"| {r['compile_s']:.0f} "
+            f"| {r['train_peak_rss_mb']:,.0f} | {r['is_samples_per_s']:,.0f} "
+            f"| {r['eval_flops_per_sample'] / 1e6:,.2f} "
+            f"| {evaluated:.1f} ({100 * evaluated / matmul_gflops:.0f}%) "
+            f"| {r['full_test_set_s5000_hours']:.1f} h | {r['eval_peak_rss_mb']:,.0f} |")
+    return "\n".join(lines)

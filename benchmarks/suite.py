@@ -175,40 +175,6 @@ def _run_child(name, part):
             return json.load(f)
 
 
-def _ratio(a, b):
-    return f"{a / b:.2f}x" if a and b else "-"
-
-
-def _table(rows, kind, matmul_gflops):
-    lines = [
-        "| family | zoo images/s (best) | baseline images/s (best) | zoo / baseline "
-        "| paper's code | zoo / paper "
-        "| MFLOP/image | GFLOP/s (% of matmul) | products alone GFLOP/s (zoo's %) | compile s "
-        "| train RSS MB | IS samples/s "
-        "| IS MFLOP/sample | IS GFLOP/s (% of matmul) | S=5000, 10k images | eval RSS MB |",
-        "|" + "---|" * 16]
-    for name, r in rows.items():
-        paper_code = measure.FAMILIES[name].paper_code or name
-        reference = measure.REFERENCE_IMAGES_PER_S.get(kind, {}).get(paper_code)
-        achieved = r["zoo_images_per_s"] * r["train_flops_per_image"] / 1e9
-        evaluated = r["is_samples_per_s"] * r["eval_flops_per_sample"] / 1e9
-        products = r.get("products_gflops")
-        own = f"{products:.1f} ({100 * achieved / products:.0f}%)" if products else "-"
-        lines.append(
-            f"| {name} | {r['zoo_images_per_s']:,.0f} ({r['zoo_best_images_per_s']:,.0f}) "
-            f"| {r['baseline_images_per_s']:,.0f} ({r['baseline_best_images_per_s']:,.0f}) "
-            f"| {_ratio(r['zoo_images_per_s'], r['baseline_images_per_s'])} "
-            f"| {reference or '-'} | {_ratio(r['zoo_images_per_s'], reference)} "
-            f"| {r['train_flops_per_image'] / 1e6:,.1f} "
-            f"| {achieved:.1f} ({100 * achieved / matmul_gflops:.0f}%) | {own} "
-            f"| {r['compile_s']:.0f} "
-            f"| {r['train_peak_rss_mb']:,.0f} | {r['is_samples_per_s']:,.0f} "
-            f"| {r['eval_flops_per_sample'] / 1e6:,.2f} "
-            f"| {evaluated:.1f} ({100 * evaluated / matmul_gflops:.0f}%) "
-            f"| {r['full_test_set_s5000_hours']:.1f} h | {r['eval_peak_rss_mb']:,.0f} |")
-    return "\n".join(lines)
-
-
 def main(argv):
     if FLAGS.child:
         return _child(argv[0])
@@ -227,12 +193,12 @@ def main(argv):
         print(f"{family}: zoo {r['zoo_images_per_s']:,.0f} images/s, baseline "
               f"{r['baseline_images_per_s']:,.0f}, IS {r['is_samples_per_s']:,.0f} samples/s",
               flush=True)
-    print(_table(rows, kind, matmul))
+    print(measure.format_table(rows, kind, matmul))
     for family in rows:
         reference = measure.REFERENCE_IS_SAMPLES_PER_S.get(kind, {}).get(family)
         if reference:
             print(f"{family} IS evaluation / paper's code ({reference:.0f} samples/s): "
-                  f"{_ratio(rows[family]['is_samples_per_s'], reference)}")
+                  f"{measure.ratio(rows[family]['is_samples_per_s'], reference)}")
     if FLAGS.output:
         with open(FLAGS.output, "w") as f:
             json.dump({"cpu": name, "cpu_kind": kind, "avx512": avx512,

@@ -156,13 +156,12 @@ def test_matrix_products_rate_is_their_flops_times_steps_over_the_median_timing(
 
 
 def test_the_suite_table_shows_the_products_rate_where_measured():
-    from benchmarks import suite
     row = dict(zoo_images_per_s=1000.0, zoo_best_images_per_s=1100.0,
                baseline_images_per_s=500.0, baseline_best_images_per_s=550.0,
                train_flops_per_image=50e6, compile_s=3.0, train_peak_rss_mb=900.0,
                is_samples_per_s=1e4, eval_flops_per_sample=1e6,
                full_test_set_s5000_hours=0.5, eval_peak_rss_mb=800.0)
-    table = suite._table({"vae_standard": {**row, "products_gflops": 100.0},
+    table = measure.format_table({"vae_standard": {**row, "products_gflops": 100.0},
                           "vae_mog": {**row, "products_gflops": None}}, "other", 200.0)
     header, _, measured, unmeasured = table.splitlines()
     assert header.count("|") == measured.count("|") == unmeasured.count("|") == 17

@@ -237,7 +237,7 @@ def step_matrix_products(model, x):
 def _matrix_products(graph):
     products = []
     for op in graph.get_operations():
-        if op.type not in _PRODUCT_FLAGS or op.get_attr("T") != "float32":
+        if op.type not in _PRODUCT_FLAGS or op.outputs[0].dtype.name != "float32":
             continue
         lhs, rhs = (tuple(t.shape) for t in op.inputs)
         if None in lhs + rhs:

@@ -93,6 +93,14 @@ def test_eval_flops_of_a_vampprior_leave_out_the_pseudo_inputs_encoding():
     assert mixture <= vamp - standard < 2 * mixture
 
 
+def test_graph_flops_count_a_batch_matmul_v3_by_its_shapes():
+    """BatchMatMulV3 (typed by Ta, Tb, Tout rather than T) is counted like V2."""
+    v3 = tf.function(lambda x, y: tf.raw_ops.BatchMatMulV3(x=x, y=y, Tout=tf.float32,
+                                                            adj_x=True, adj_y=False))
+    assert measure.graph_flops(v3, tf.zeros([1, 100, 64]), tf.zeros([1, 100, 32])) == \
+        2 * 64 * 32 * 100
+
+
 class _TwoLayerMLP(tf.Module):
     """elbo = sum(relu(x W1) W2): x [batch, 6], W1 [6, 5], W2 [5, 3]."""
 

@@ -10,6 +10,7 @@ norm 1, so it is written here, as a one-line change to Keras's Adam step.
 import keras
 import tensorflow as tf
 
+from zoo import numerics
 from zoo.registry import Registry
 
 __all__ = ["AdamNormGrad", "OPTIMIZERS", "build_optimizer"]
@@ -31,7 +32,9 @@ class AdamNormGrad(keras.optimizers.Adam):
         super().__init__(learning_rate=learning_rate, epsilon=epsilon, **kwargs)
 
     def update_step(self, gradient, variable, learning_rate):
-        gradient = gradient / (tf.norm(gradient) + 1e-7)
+        # tf.norm's sum, as a matrix-vector product (XLA's CPU sums are slow; see sum_all).
+        norm = tf.sqrt(numerics.sum_all(tf.square(gradient)))
+        gradient = gradient / (norm + 1e-7)
         super().update_step(gradient, variable, learning_rate)
 
 

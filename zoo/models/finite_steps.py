@@ -14,6 +14,8 @@ import threading
 
 import tensorflow as tf
 
+from zoo import numerics
+
 __all__ = ["apply_gradients_if_finite", "updates_in_place"]
 
 _tracing = threading.local()
@@ -67,7 +69,11 @@ def apply_gradients_if_finite(optimizer, loss, gradients, variables):
 
 def _finite_on_every_replica(tensors):
     """True when every value of `tensors` (None entries skipped) is finite, on every replica."""
-    local = tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors if t is not None])
+    # The count of non-finite values, summed by `sum_all`: under XLA faster than
+    # reduce_all(is_finite), which it emits as a scalar loop.
+    counts = [numerics.sum_all(tf.cast(tf.logical_not(tf.math.is_finite(t)), tf.float32))
+              for t in tensors if t is not None]
+    local = tf.equal(tf.add_n(counts), 0.0)
     context = tf.distribute.get_replica_context()
     failures = context.all_reduce(tf.distribute.ReduceOp.SUM,
                                   1.0 - tf.cast(local, tf.float32))

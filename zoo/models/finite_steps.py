@@ -5,13 +5,14 @@ reach the weights or the optimizer's moments of any replica, and every replica
 must take the same decision, or their weights drift apart.
 
 How the step is skipped depends on where it is traced (`updates_in_place`):
-inside XLA's loop of steps, a loop of at most one trip around the update;
-elsewhere a `tf.cond`.
+inside XLA's loop of steps, by masking each write of the update; elsewhere
+with a `tf.cond`.
 """
 
 import contextlib
 import threading
 
+import keras
 import tensorflow as tf
 
 from zoo import numerics
@@ -23,19 +24,25 @@ _tracing = threading.local()
 
 @contextlib.contextmanager
 def updates_in_place():
-    """Steps traced inside it skip their update with a loop of at most one trip, not a cond.
+    """Steps traced inside it skip their update by masking its writes, not with a cond.
 
     For a step that runs inside an XLA loop of steps (`zoo.models.whole_executions`).
-    XLA updates a while loop's state in place, whereas a conditional's results are
-    new buffers: inside the loop of steps, a cond around the update made XLA copy
-    every weight and optimizer slot back into the loop's buffers at every step
-    (34 MB a step for the HVAE with a VampPrior; 4-20% of its training time).
-    In a step that XLA compiles on its own the cond measured faster (the loop up to
-    13% slower for the HVAE; its variables are that computation's parameters, and
-    updating them in place presumably means copying them first). The two round
-    the optimizer's arithmetic differently in the last bits (XLA fuses it
-    differently), so training inside and outside the loop agree to float32
-    rounding, not bit for bit.
+    There every write of the optimizer's update step (Keras's `assign`,
+    `assign_add`, `assign_sub`) becomes `v <- where(finite, new value, v)`, and
+    the variables the optimizer writes directly (its step count, EMA averages,
+    constrained weights) keep their old values likewise; XLA fuses each select
+    into the pass that computes the update, and updates the loop's buffers in
+    place. Control flow cost more: a `tf.cond` made XLA copy every weight and
+    optimizer slot back into the loop's buffers at every step (34 MB a step for
+    the HVAE with a VampPrior), and a loop of at most one trip around the update,
+    which avoided the copies, left the standard VAE 1.12x slower than the masked
+    writes (docs/benchmarks.md). Selecting each variable's old or new value after
+    an unmasked update would be simpler, but there XLA copies Adam's moments
+    every step (the weight's update recomputes the new moments from the old ones,
+    which the moments' own selects overwrite in place). In a step that XLA
+    compiles on its own, and without XLA, a `tf.cond` skips. XLA fuses the two
+    forms' arithmetic differently, so training inside and outside the loop agree
+    to float32 rounding, not bit for bit.
     """
     previous = getattr(_tracing, "in_place", False)
     _tracing.in_place = True
@@ -91,24 +98,59 @@ def _apply_gradients_if(condition, optimizer, gradients, variables):
         optimizer.apply_gradients(zip(gradients, variables))
 
     if tf.__internal__.distribute.strategy_supports_no_merge_call():
-        _if(condition, lambda: apply(gradients))
+        if getattr(_tracing, "in_place", False):
+            _apply_masked(condition, optimizer, variables, lambda: apply(gradients))
+        else:
+            tf.cond(condition, lambda: apply(gradients), lambda: None)
         return
 
     def cross_replica(distribution, condition, gradients):
         first = distribution.experimental_local_results(condition)[0]
-        _if(first, lambda: distribution.extended.call_for_each_replica(apply, args=(gradients,)))
+        tf.cond(first, lambda: distribution.extended.call_for_each_replica(
+            apply, args=(gradients,)), lambda: None)
 
     tf.distribute.get_replica_context().merge_call(cross_replica, args=(condition, gradients))
 
 
-def _if(condition, side_effects):
-    """Runs `side_effects()` (variable updates) if scalar bool `condition` holds."""
-    if not getattr(_tracing, "in_place", False):
-        tf.cond(condition, side_effects, lambda: None)
-        return
+_MASKED_WRITES = {"assign": lambda old, value: value,
+                  "assign_add": lambda old, value: old + value,
+                  "assign_sub": lambda old, value: old - value}
 
-    def body(trips):
-        side_effects()
-        return trips + 1
 
-    tf.while_loop(lambda trips: trips < tf.cast(condition, tf.int32), body, [tf.constant(0)])
+def _apply_masked(condition, optimizer, variables, apply):
+    """`apply()` (the update); each variable it writes keeps its value unless `condition`."""
+    if not optimizer.built:   # as `apply_gradients` builds it
+        with keras.name_scope(optimizer.name, caller=optimizer):
+            optimizer.build(variables)
+        optimizer.built = True
+    state = list(variables) + list(optimizer.variables)
+    # Read before `apply`; XLA drops the reads of variables whose writes are masked.
+    old = [tf.identity(_tensor_variable(v)) for v in state]
+    masked = set()
+
+    def masked_write(name):
+        def write(variable, value):
+            target = _tensor_variable(variable)
+            masked.add(id(target))
+            value = tf.cast(value, target.dtype)
+            target.assign(tf.where(condition, _MASKED_WRITES[name](target, value), target))
+        return write
+
+    # The update step writes through these methods (instance attributes shadow
+    # the class's for this trace only).
+    for name in _MASKED_WRITES:
+        setattr(optimizer, name, masked_write(name))
+    try:
+        apply()
+    finally:
+        for name in _MASKED_WRITES:
+            delattr(optimizer, name)
+    for variable, value in zip(state, old):
+        target = _tensor_variable(variable)
+        if id(target) not in masked:
+            target.assign(tf.where(condition, target, value))
+
+
+def _tensor_variable(variable):
+    """The `tf.Variable` of a Keras variable (or the variable itself)."""
+    return variable.value if isinstance(variable, keras.Variable) else variable

@@ -14,11 +14,12 @@ The steps, their order and the batches they see are the same; so are the
 returned logs (the last step's) and the end of data: an execution that finds
 only n < N batches left runs n steps, one that finds none raises
 `StopIteration`, as Keras's does. The step is traced once, inside
-`finite_steps.updates_in_place`: its skip of non-finite updates is a loop of at
-most one trip rather than a cond, so that XLA updates the weights and optimizer
-slots in place in the loop's buffers (with a cond it copied them all at every
-step). XLA rounds that update's arithmetic differently in the last bits, so the
-results equal Keras's loop's to float32 rounding, not bit for bit (tested).
+`finite_steps.updates_in_place`: its skip of non-finite updates masks each
+write of the update rather than running it in a cond, so that XLA updates the
+weights and optimizer slots in place in the loop's buffers (with a cond it
+copied them all at every step). XLA rounds that update's arithmetic
+differently in the last bits, so the results equal Keras's loop's to float32
+rounding, not bit for bit (tested).
 
 Measured on an AMD EPYC Zen 3 (docs/benchmarks.md, "Whole executions"), against
 Keras's loop: side by side, the HVAE with a VampPrior 1.14x and the 8-step IAF

@@ -1,8 +1,8 @@
 """Whole executions: each of Keras's executions of N steps as one XLA call trains, validates
 and stops at the end of data as Keras's own loop does: the same steps on the same batches,
-the same results to float32 rounding (the skip of non-finite steps is traced as a loop
-inside the execution, a cond in Keras's step, and XLA rounds the update's arithmetic of
-the two differently in the last bits)."""
+the same results to float32 rounding (the skip of non-finite steps masks the update's
+writes inside the execution and is a cond in Keras's step, and XLA rounds the update's
+arithmetic of the two differently in the last bits)."""
 
 import re
 import sys
@@ -109,8 +109,9 @@ def test_batches_of_unknown_size_go_to_kerass_loop(decisions):
 
 def test_an_execution_updates_the_weights_and_optimizer_slots_in_place():
     # XLA keeps a while loop's state in its buffers; an update it could not do in
-    # place (a tf.cond around the optimizer's step did that) shows up in the
-    # optimized HLO as a copy of every weight and slot at every step.
+    # place (a tf.cond around the optimizer's step did that; so did a select of
+    # each variable's old or new value after the update, for Adam's moments)
+    # shows up in the optimized HLO as copies of weights and slots at every step.
     data = _batches(_images(4))
     model, _ = _trained(True, "vamp", data, epochs=1)
     batches = tf.zeros((4, BATCH) + IMAGE_SHAPE)
